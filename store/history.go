@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// MetricHistory returns up to limit points of one series in (step, timestamp)
+// order starting after offset points, and the offset of the next page (0 when
+// there is none). Returns ErrNotFound for an unknown run.
+func (s *Store) MetricHistory(ctx context.Context, runID, key string, offset, limit int) ([]Metric, int, error) {
+	rid, err := s.runRowID(ctx, runID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 {
+		limit = 25000
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.step, m.ts, m.value, m.is_nan FROM metrics m
+		WHERE m.run_id = ? AND m.key_id = (SELECT id FROM metric_keys WHERE key = ?)
+		ORDER BY m.step, m.ts, m.value LIMIT ? OFFSET ?`, rid, key, limit+1, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("metric history %s/%s: %w", runID, key, err)
+	}
+	defer rows.Close()
+	out := make([]Metric, 0, min(limit, 1024))
+	for rows.Next() {
+		var m Metric
+		var nan int
+		if err := rows.Scan(&m.Step, &m.Timestamp, &m.Value, &nan); err != nil {
+			return nil, 0, err
+		}
+		m.Key, m.Value = key, loadFloat(m.Value, nan)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	next := 0
+	if len(out) > limit {
+		out, next = out[:limit], offset+limit
+	}
+	return out, next, nil
+}
+
+func (s *Store) runRowID(ctx context.Context, runID string) (int64, error) {
+	var rid int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT id FROM runs WHERE uuid = ?`, runID).Scan(&rid)
+	if err != nil {
+		if isNoRows(err) {
+			return 0, notFound("run with id %q", runID)
+		}
+		return 0, fmt.Errorf("find run %s: %w", runID, err)
+	}
+	return rid, nil
+}
+
+// MetricHistoryDownsampled returns at most n points of one series chosen by
+// largest-triangle-three-buckets, which keeps peaks, troughs and the overall
+// shape; series of n points or fewer come back whole. NaN points are kept
+// only when the series has nothing else.
+func (s *Store) MetricHistoryDownsampled(ctx context.Context, runID, key string, n int) ([]Metric, error) {
+	rid, err := s.runRowID(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	var count int64
+	err = s.rdb.QueryRowContext(ctx, `SELECT count FROM metric_summary WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?)`, rid, key).Scan(&count)
+	if err != nil {
+		if isNoRows(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("downsample %s/%s: %w", runID, key, err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT step, ts, value, is_nan FROM metrics
+		WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) ORDER BY step, ts, value`, rid, key)
+	if err != nil {
+		return nil, fmt.Errorf("downsample %s/%s: %w", runID, key, err)
+	}
+	defer rows.Close()
+	pts := make([]Metric, 0, count)
+	for rows.Next() {
+		var m Metric
+		var nan int
+		if err := rows.Scan(&m.Step, &m.Timestamp, &m.Value, &nan); err != nil {
+			return nil, err
+		}
+		if nan != 0 {
+			continue
+		}
+		m.Key = key
+		pts = append(pts, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return LTTB(pts, n), nil
+}
+
+// LTTB downsamples points (ordered by step) to at most n with Steinarsson's
+// largest-triangle-three-buckets, x being the step.
+func LTTB(pts []Metric, n int) []Metric {
+	if n <= 0 || len(pts) <= n {
+		return pts
+	}
+	if n < 3 {
+		return []Metric{pts[0], pts[len(pts)-1]}[:n]
+	}
+	out := make([]Metric, 0, n)
+	out = append(out, pts[0])
+	every := float64(len(pts)-2) / float64(n-2)
+	a := 0
+	for i := 0; i < n-2; i++ {
+		// Average of the next bucket, the third vertex.
+		ns, ne := int(float64(i+1)*every)+1, int(float64(i+2)*every)+1
+		ne = min(ne, len(pts))
+		var ax, ay float64
+		for j := ns; j < ne; j++ {
+			ax += float64(pts[j].Step)
+			ay += pts[j].Value
+		}
+		if cnt := float64(ne - ns); cnt > 0 {
+			ax, ay = ax/cnt, ay/cnt
+		}
+		// Pick the point of this bucket with the largest triangle.
+		bs, be := int(float64(i)*every)+1, int(float64(i+1)*every)+1
+		px, py := float64(pts[a].Step), pts[a].Value
+		best, bestArea := bs, -1.0
+		for j := bs; j < be; j++ {
+			area := math.Abs((px-ax)*(pts[j].Value-py) - (px-float64(pts[j].Step))*(ay-py))
+			if area > bestArea {
+				best, bestArea = j, area
+			}
+		}
+		out = append(out, pts[best])
+		a = best
+	}
+	return append(out, pts[len(pts)-1])
+}
+
+// IntervalPoints is one run's sampled series from MetricBulkInterval.
+type IntervalPoints struct {
+	RunID  string
+	Points []Metric
+}
+
+// MetricBulkInterval samples one metric of several runs (MLflow's
+// get-history-bulk-interval): about maxResults evenly spaced steps between
+// startStep and endStep, always including the first and last step present,
+// every point logged at a chosen step returned.
+func (s *Store) MetricBulkInterval(ctx context.Context, runIDs []string, key string, startStep, endStep *int64, maxResults int) ([]IntervalPoints, error) {
+	if maxResults <= 0 {
+		maxResults = 2500
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if startStep != nil {
+		lo = *startStep
+	}
+	if endStep != nil {
+		hi = *endStep
+	}
+	out := make([]IntervalPoints, 0, len(runIDs))
+	for _, runID := range runIDs {
+		rid, err := s.runRowID(ctx, runID)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.rdb.QueryContext(ctx, `SELECT DISTINCT step FROM metrics WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?)
+			AND step BETWEEN ? AND ? ORDER BY step`, rid, key, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("bulk interval %s: %w", runID, err)
+		}
+		var steps []int64
+		for rows.Next() {
+			var st int64
+			if err := rows.Scan(&st); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			steps = append(steps, st)
+		}
+		rows.Close()
+		ip := IntervalPoints{RunID: runID}
+		for _, st := range sampleSteps(steps, maxResults) {
+			pts, err := s.pointsAtStep(ctx, rid, key, st)
+			if err != nil {
+				return nil, err
+			}
+			ip.Points = append(ip.Points, pts...)
+		}
+		out = append(out, ip)
+	}
+	return out, nil
+}
+
+func sampleSteps(steps []int64, n int) []int64 {
+	if len(steps) <= n {
+		return steps
+	}
+	idx := map[int]bool{0: true, len(steps) - 1: true}
+	for i := 0; i < n-1; i++ {
+		idx[int(math.Round(float64(i)*float64(len(steps)-1)/float64(n-1)))] = true
+	}
+	keys := make([]int, 0, len(idx))
+	for i := range idx {
+		keys = append(keys, i)
+	}
+	sort.Ints(keys)
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		out[i] = steps[k]
+	}
+	return out
+}
+
+func (s *Store) pointsAtStep(ctx context.Context, rid int64, key string, step int64) ([]Metric, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT ts, value, is_nan FROM metrics WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) AND step = ? ORDER BY ts, value`, rid, key, step)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Metric
+	for rows.Next() {
+		m := Metric{Key: key, Step: step}
+		var nan int
+		if err := rows.Scan(&m.Timestamp, &m.Value, &nan); err != nil {
+			return nil, err
+		}
+		m.Value = loadFloat(m.Value, nan)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

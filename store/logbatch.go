@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Batch is what one MLflow log-batch request carries.
+type Batch struct {
+	Metrics []Metric
+	Params  []Param
+	Tags    []Tag
+}
+
+// Validate checks a batch against MLflow's key rules and limits before any
+// write, so a bad request never reaches the transaction.
+func (b *Batch) Validate() error {
+	if n := len(b.Metrics); n > MaxMetricsPerBatch {
+		return invalid("a batch logged %d metrics; the limit is %d", n, MaxMetricsPerBatch)
+	}
+	if n := len(b.Params) + len(b.Tags); n > MaxParamsTagsPerBatch {
+		return invalid("a batch logged %d params and tags; the limit is %d", n, MaxParamsTagsPerBatch)
+	}
+	if n := len(b.Metrics) + len(b.Params) + len(b.Tags); n > MaxEntitiesPerBatch {
+		return invalid("a batch logged %d metrics, params and tags; the limit is %d", n, MaxEntitiesPerBatch)
+	}
+	for _, m := range b.Metrics {
+		if err := ValidateKey("metric", m.Key); err != nil {
+			return err
+		}
+	}
+	seen := make(map[string]string, len(b.Params))
+	for _, p := range b.Params {
+		if err := ValidateKey("param", p.Key); err != nil {
+			return err
+		}
+		if err := validateValue("param", p.Key, p.Value, MaxParamValueLength); err != nil {
+			return err
+		}
+		if v, ok := seen[p.Key]; ok && v != p.Value {
+			return invalid("param %q was given twice in one batch with different values (%q and %q)", p.Key, v, p.Value)
+		}
+		seen[p.Key] = p.Value
+	}
+	for _, t := range b.Tags {
+		if err := ValidateKey("tag", t.Key); err != nil {
+			return err
+		}
+		if err := validateValue("tag", t.Key, t.Value, MaxTagValueLength); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogBatch writes metrics, params and tags to an active run atomically: all
+// of it or none. A point already stored with the same (key, step, timestamp,
+// value) is not stored twice. Returns ErrNotFound for an unknown run,
+// ErrInvalidState for a deleted one, ErrInvalid for bad keys, values over
+// MLflow's limits, or a param re-logged with a different value.
+func (s *Store) LogBatch(ctx context.Context, runID string, b Batch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		rid, err := tx.activeRun(runID)
+		if err != nil {
+			return err
+		}
+		return tx.logBatch(rid, runID, &b)
+	})
+}
+
+func (t *Tx) logBatch(rid int64, runID string, b *Batch) error {
+	for _, p := range b.Params {
+		if err := t.logParam(rid, runID, p); err != nil {
+			return err
+		}
+	}
+	for _, tg := range b.Tags {
+		if err := t.setTag(rid, tg.Key, tg.Value); err != nil {
+			return err
+		}
+	}
+	if len(b.Metrics) > 0 {
+		if err := t.logMetrics(rid, b.Metrics); err != nil {
+			return err
+		}
+	}
+	return t.event("run.logged", "run:"+runID,
+		fmt.Sprintf(`{"metrics":%d,"params":%d,"tags":%d}`, len(b.Metrics), len(b.Params), len(b.Tags)))
+}
+
+func (t *Tx) logParam(rid int64, runID string, p Param) error {
+	var num any
+	if f, err := strconv.ParseFloat(strings.TrimSpace(p.Value), 64); err == nil {
+		num, _ = storeFloat(f)
+	}
+	res, err := t.exec(`INSERT INTO params (run_id, key, value, num) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, rid, p.Key, p.Value, num)
+	if err != nil {
+		return fmt.Errorf("log param %s: %w", p.Key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var old string
+	if err := t.queryRow(`SELECT value FROM params WHERE run_id = ? AND key = ?`, rid, p.Key).Scan(&old); err != nil {
+		return fmt.Errorf("log param %s: %w", p.Key, err)
+	}
+	if old != p.Value {
+		return invalid("changing param values is not allowed: param with key=%q was already logged with value=%q for run ID=%q; attempted logging new value %q",
+			p.Key, old, runID, p.Value)
+	}
+	return nil
+}
+
+// keyID interns a metric key.
+func (t *Tx) keyID(key string) (int64, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM metric_keys WHERE key = ?`, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, err := t.exec(`INSERT INTO metric_keys (key) VALUES (?)`, key)
+		if err != nil {
+			return 0, fmt.Errorf("intern metric key %s: %w", key, err)
+		}
+		return res.LastInsertId()
+	}
+	return id, err
+}
+
+// metricRowsPerInsert bounds one multi-row INSERT (6 variables a row).
+const metricRowsPerInsert = 200
+
+type point struct {
+	step, ts int64
+	value    float64
+	isNaN    int
+}
+
+func (t *Tx) logMetrics(rid int64, ms []Metric) error {
+	ids := map[string]int64{}
+	for _, m := range ms {
+		if _, ok := ids[m.Key]; !ok {
+			id, err := t.keyID(m.Key)
+			if err != nil {
+				return err
+			}
+			ids[m.Key] = id
+		}
+	}
+	// Insert in chunks; RETURNING yields only rows actually inserted, so the
+	// summary counts each point once however often a client retries.
+	inserted := map[int64][]point{}
+	var q strings.Builder
+	args := make([]any, 0, 6*metricRowsPerInsert)
+	for start := 0; start < len(ms); start += metricRowsPerInsert {
+		chunk := ms[start:min(start+metricRowsPerInsert, len(ms))]
+		q.Reset()
+		args = args[:0]
+		q.WriteString(`INSERT INTO metrics (run_id, key_id, step, ts, value, is_nan) VALUES `)
+		for i, m := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?)")
+			v, nan := storeFloat(m.Value)
+			args = append(args, rid, ids[m.Key], m.Step, m.Timestamp, v, nan)
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING RETURNING key_id, step, ts, value, is_nan`)
+		rows, err := t.tx.QueryContext(t.ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("insert metrics: %w", err)
+		}
+		for rows.Next() {
+			var k int64
+			var p point
+			if err := rows.Scan(&k, &p.step, &p.ts, &p.value, &p.isNaN); err != nil {
+				rows.Close()
+				return fmt.Errorf("insert metrics: %w", err)
+			}
+			inserted[k] = append(inserted[k], p)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("insert metrics: %w", err)
+		}
+	}
+	for k, pts := range inserted {
+		if err := t.updateSummary(rid, k, pts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// later reports whether a is MLflow's "later" point than b: greater
+// (step, timestamp, value), with NaN compared as stored (0).
+func later(a, b point) bool {
+	if a.step != b.step {
+		return a.step > b.step
+	}
+	if a.ts != b.ts {
+		return a.ts > b.ts
+	}
+	return a.value > b.value
+}
+
+func (t *Tx) updateSummary(rid, keyID int64, pts []point) error {
+	last := pts[0]
+	var mn, mx any
+	var lo, hi float64
+	have := false
+	for _, p := range pts {
+		if later(p, last) {
+			last = p
+		}
+		if p.isNaN == 0 {
+			if !have || p.value < lo {
+				lo = p.value
+			}
+			if !have || p.value > hi {
+				hi = p.value
+			}
+			have = true
+		}
+	}
+	if have {
+		mn, mx = lo, hi
+	}
+	_, err := t.exec(`INSERT INTO metric_summary (run_id, key_id, last_value, last_is_nan, last_step, last_ts, min_value, max_value, count)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+		ON CONFLICT (run_id, key_id) DO UPDATE SET
+			last_value  = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?3 ELSE last_value END,
+			last_is_nan = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?4 ELSE last_is_nan END,
+			last_ts     = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?6 ELSE last_ts END,
+			last_step   = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?5 ELSE last_step END,
+			min_value   = coalesce(min(min_value, ?7), min_value, ?7),
+			max_value   = coalesce(max(max_value, ?8), max_value, ?8),
+			count       = count + ?9`,
+		rid, keyID, last.value, last.isNaN, last.step, last.ts, mn, mx, len(pts))
+	if err != nil {
+		return fmt.Errorf("update metric summary: %w", err)
+	}
+	return nil
+}
+
+// DeleteTag removes a tag from an active run. Returns ErrNotFound when the
+// run or the tag does not exist.
+func (s *Store) DeleteTag(ctx context.Context, runID, key string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		rid, err := tx.activeRun(runID)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(`DELETE FROM tags WHERE run_id = ? AND key = ?`, rid, key)
+		if err != nil {
+			return fmt.Errorf("delete tag %s: %w", key, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("no tag with key %q on run %s", key, runID)
+		}
+		return tx.event("run.tag_deleted", "run:"+runID, jsonObj("key", key))
+	})
+}
+
+// LogInputs records datasets a run consumed. The same dataset (experiment,
+// name, digest) is stored once and linked to each run that used it.
+func (s *Store) LogInputs(ctx context.Context, runID string, inputs []DatasetInput) error {
+	for _, in := range inputs {
+		d := in.Dataset
+		if d.Name == "" || d.Digest == "" {
+			return invalid("dataset input needs a name and a digest")
+		}
+		if len(d.Name) > 500 || len(d.Digest) > 36 || len(d.Source) > 65535 || len(d.Schema) > 1048575 || len(d.Profile) > 16384 {
+			return invalid("dataset %q: a field is over MLflow's length limit", d.Name)
+		}
+		for _, t := range in.Tags {
+			if t.Key == "" || len(t.Key) > 255 || len(t.Value) > 500 {
+				return invalid("dataset %q: input tag %q is empty or too long", d.Name, t.Key)
+			}
+		}
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		rid, err := tx.activeRun(runID)
+		if err != nil {
+			return err
+		}
+		var exp int64
+		if err := tx.queryRow(`SELECT experiment_id FROM runs WHERE id = ?`, rid).Scan(&exp); err != nil {
+			return err
+		}
+		for _, in := range inputs {
+			d := in.Dataset
+			if _, err := tx.exec(`INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, exp, d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile); err != nil {
+				return fmt.Errorf("log input %s: %w", d.Name, err)
+			}
+			var did int64
+			if err := tx.queryRow(`SELECT id FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`, exp, d.Name, d.Digest).Scan(&did); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`INSERT INTO run_inputs (run_id, dataset_id, tags) VALUES (?, ?, ?)
+				ON CONFLICT DO UPDATE SET tags = excluded.tags`, rid, did, encodeTags(in.Tags)); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`INSERT INTO lineage VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING`,
+				strconv.FormatInt(did, 10), runID, tx.now); err != nil {
+				return err
+			}
+		}
+		return tx.event("run.inputs_logged", "run:"+runID, fmt.Sprintf(`{"inputs":%d}`, len(inputs)))
+	})
+}
+
+func encodeTags(tags []Tag) string {
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func decodeTags(s string) []Tag {
+	var m map[string]string
+	_ = json.Unmarshal([]byte(s), &m)
+	out := make([]Tag, 0, len(m))
+	for _, k := range SortedKeys(m) {
+		out = append(out, Tag{k, m[k]})
+	}
+	return out
+}
