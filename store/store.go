@@ -109,6 +109,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// DSN is the connection string lathe uses for writing to the database at
+// path; benchmarks and tools that must talk to SQLite directly use it so that
+// they run under the same pragmas.
+func DSN(path, synchronous string) string { return dsn(path, synchronous, false) }
+
 // dsn puts every pragma in the connection string so that each pooled
 // connection gets them; busy_timeout comes first so it guards the others.
 func dsn(path, sync string, readOnly bool) string {

@@ -19,7 +19,7 @@ const (
 	MaxEntitiesPerBatch   = 1000
 )
 
-var validKey = regexp.MustCompile(`^[/\w.\- ]*$`)
+var validKey = regexp.MustCompile(`^[/\p{L}\p{N}\p{M}_.\- ]*$`) // Python's Unicode \w, as MLflow
 
 // ValidateKey checks a metric, param or tag key as MLflow does: letters,
 // digits, underscore, dash, period, space and slash; no "..", no leading "/",
