@@ -112,7 +112,15 @@ func (s *Store) CountRuns(ctx context.Context, q RunQuery) (int, error) {
 	return n, nil
 }
 
+// MaxFilterLength bounds a filter's size: every condition is a correlated
+// subquery, so an enormous filter from a remote client would be a cheap way
+// to make the store work very hard.
+const MaxFilterLength = 4096
+
 func (s *Store) runWhere(q RunQuery) (string, []any, error) {
+	if len(q.Filter) > MaxFilterLength {
+		return "", nil, invalid("filter is %d bytes, over the limit of %d", len(q.Filter), MaxFilterLength)
+	}
 	where := []string{viewWhere("r.lifecycle_stage", q.View)}
 	var args []any
 	if len(q.ExperimentIDs) > 0 {
