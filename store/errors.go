@@ -20,20 +20,30 @@ var (
 	ErrInvalidState = errors.New("invalid state")
 )
 
+// kindError is a message that reads well on its own and still matches its
+// sentinel with errors.Is.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
 func notFound(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	return &kindError{fmt.Sprintf(format, args...), ErrNotFound}
 }
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalid)
+	return &kindError{fmt.Sprintf(format, args...), ErrInvalid}
 }
 
 func exists(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrAlreadyExists)
+	return &kindError{fmt.Sprintf(format, args...), ErrAlreadyExists}
 }
 
 func badState(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalidState)
+	return &kindError{fmt.Sprintf(format, args...), ErrInvalidState}
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

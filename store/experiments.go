@@ -30,12 +30,15 @@ func (s *Store) CreateExperiment(ctx context.Context, name, artifactLocation str
 	}
 	var id int64
 	err := s.write(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(`SELECT count(*) FROM experiments WHERE name = ?`, name).Scan(&n); err != nil {
+		var stage string
+		err := tx.queryRow(`SELECT lifecycle_stage FROM experiments WHERE name = ?`, name).Scan(&stage)
+		switch {
+		case err == nil && stage == StageDeleted:
+			return exists("experiment %q already exists in deleted state; restore it or pick another name", name)
+		case err == nil:
+			return exists("experiment %q already exists", name)
+		case !isNoRows(err):
 			return err
-		}
-		if n > 0 {
-			return exists("experiment %q", name)
 		}
 		res, err := tx.exec(`INSERT INTO experiments (name, artifact_location, creation_time, last_update_time) VALUES (?, ?, ?, ?)`,
 			name, artifactLocation, tx.now, tx.now)
@@ -69,7 +72,7 @@ func scanExperiment(row interface{ Scan(...any) error }) (*Experiment, error) {
 func (s *Store) GetExperiment(ctx context.Context, id int64) (*Experiment, error) {
 	e, err := scanExperiment(s.rdb.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("experiment with id %d", id)
+		return nil, notFound("no experiment with id %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get experiment %d: %w", id, err)
@@ -81,7 +84,7 @@ func (s *Store) GetExperiment(ctx context.Context, id int64) (*Experiment, error
 func (s *Store) GetExperimentByName(ctx context.Context, name string) (*Experiment, error) {
 	e, err := scanExperiment(s.rdb.QueryRowContext(ctx, `SELECT `+experimentCols+` FROM experiments WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("experiment %q", name)
+		return nil, notFound("no experiment named %q", name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get experiment %q: %w", name, err)
@@ -96,7 +99,11 @@ func (s *Store) ResolveExperiment(ctx context.Context, ref string) (*Experiment,
 			return e, err
 		}
 	}
-	return s.GetExperimentByName(ctx, ref)
+	e, err := s.GetExperimentByName(ctx, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil, notFound("no experiment with id or name %q", ref)
+	}
+	return e, err
 }
 
 func (s *Store) loadExperimentTags(ctx context.Context, exps []*Experiment) error {
@@ -237,7 +244,7 @@ func (s *Store) RenameExperiment(ctx context.Context, id int64, name string) err
 			return err
 		}
 		if n > 0 {
-			return exists("experiment %q", name)
+			return exists("experiment %q already exists", name)
 		}
 		if _, err := tx.exec(`UPDATE experiments SET name = ?, last_update_time = ? WHERE id = ?`, name, tx.now, id); err != nil {
 			return err
@@ -307,7 +314,7 @@ func (t *Tx) experimentStage(id int64) (string, error) {
 	var stage string
 	err := t.queryRow(`SELECT lifecycle_stage FROM experiments WHERE id = ?`, id).Scan(&stage)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", notFound("experiment with id %d", id)
+		return "", notFound("no experiment with id %d", id)
 	}
 	return stage, err
 }

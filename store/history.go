@@ -50,7 +50,7 @@ func (s *Store) runRowID(ctx context.Context, runID string) (int64, error) {
 	err := s.rdb.QueryRowContext(ctx, `SELECT id FROM runs WHERE uuid = ?`, runID).Scan(&rid)
 	if err != nil {
 		if isNoRows(err) {
-			return 0, notFound("run with id %q", runID)
+			return 0, notFound("no run with id %q", runID)
 		}
 		return 0, fmt.Errorf("find run %s: %w", runID, err)
 	}

@@ -22,13 +22,17 @@ type Location struct {
 // $XDG_DATA_HOME/lathe (default ~/.local/share/lathe). getenv is passed in so
 // tests need not touch the process environment.
 func Locate(flag, cwd string, getenv func(string) string) (Location, error) {
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return filepath.Clean(p)
+		}
+		return filepath.Join(cwd, p)
+	}
 	if flag != "" {
-		abs, err := filepath.Abs(flag)
-		return Location{abs, "--store"}, err
+		return Location{abs(flag), "--store"}, nil
 	}
 	if env := getenv("LATHE_STORE"); env != "" {
-		abs, err := filepath.Abs(env)
-		return Location{abs, "LATHE_STORE"}, err
+		return Location{abs(env), "LATHE_STORE"}, nil
 	}
 	for dir := cwd; ; {
 		cand := filepath.Join(dir, ProjectDir)

@@ -91,6 +91,9 @@ func (s *Store) CreateRun(ctx context.Context, rc RunCreate) (*Run, error) {
 		if rc.UserID != "" {
 			tags = append(tags, Tag{TagUser, rc.UserID})
 		}
+		if rc.Source != "" {
+			tags = append(tags, Tag{TagSource, rc.Source})
+		}
 		for _, t := range tags {
 			if err := tx.setTag(rid, t.Key, t.Value); err != nil {
 				return err
@@ -133,7 +136,7 @@ func scanRun(row interface{ Scan(...any) error }) (int64, *Run, error) {
 func (s *Store) GetRun(ctx context.Context, id string) (*Run, error) {
 	rid, r, err := scanRun(s.rdb.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs r WHERE r.uuid = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("run with id %q", id)
+		return nil, notFound("no run with id %q", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get run %s: %w", id, err)
@@ -403,7 +406,7 @@ func (t *Tx) runStage(id string) (int64, string, error) {
 	var stage string
 	err := t.queryRow(`SELECT id, lifecycle_stage FROM runs WHERE uuid = ?`, id).Scan(&rid, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", notFound("run with id %q", id)
+		return 0, "", notFound("no run with id %q", id)
 	}
 	return rid, stage, err
 }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Blob is a content-addressed object under objects/.
+type Blob struct {
+	Hash string // "sha256:<64 hex>"
+	Size int64
+}
+
+// blobPath is where a blob's bytes live: objects/ab/cdef....
+func (s *Store) blobPath(hash string) (string, error) {
+	hexs, ok := strings.CutPrefix(hash, "sha256:")
+	if !ok || len(hexs) != 64 || !isHex(hexs) {
+		return "", invalid("malformed blob hash %q", hash)
+	}
+	return filepath.Join(s.dir, ObjectsDir, hexs[:2], hexs[2:]), nil
+}
+
+// PutBlob streams r into the object store, hashing as it goes: the bytes go
+// to a temporary file that is synced and then renamed to its hash, so an
+// object is never half-written. Existing content is not stored twice
+// (created reports whether new bytes were kept). The blob is not referenced
+// by anything until a caller records it in a transaction; gc removes
+// unreferenced objects.
+func (s *Store) PutBlob(ctx context.Context, r io.Reader) (b Blob, created bool, err error) {
+	tmpDir := filepath.Join(s.dir, ObjectsDir, "tmp")
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	f, err := os.CreateTemp(tmpDir, "put-*")
+	if err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r})
+	if err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: sync: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	b = Blob{Hash: "sha256:" + hex.EncodeToString(h.Sum(nil)), Size: n}
+	dst, _ := s.blobPath(b.Hash)
+	if fi, statErr := os.Stat(dst); statErr == nil && fi.Size() == n {
+		os.Remove(tmp)
+		return b, false, nil
+	}
+	if err = os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	if err = os.Chmod(tmp, 0o444); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	if err = os.Rename(tmp, dst); err != nil {
+		return Blob{}, false, fmt.Errorf("store blob: %w", err)
+	}
+	syncDir(filepath.Dir(dst))
+	return b, true, nil
+}
+
+// OpenBlob opens a blob's bytes for reading. Returns ErrNotFound when the
+// object is missing.
+func (s *Store) OpenBlob(hash string) (*os.File, error) {
+	p, err := s.blobPath(hash)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound("blob %s is missing from %s", hash, filepath.Join(s.dir, ObjectsDir))
+	}
+	return f, err
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// ctxReader stops a long copy when its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// refBlob records one more reference to a blob inside a transaction.
+func (t *Tx) refBlob(b Blob) error {
+	_, err := t.exec(`INSERT INTO blobs (hash, size, refcount, created) VALUES (?, ?, 1, ?)
+		ON CONFLICT (hash) DO UPDATE SET refcount = refcount + 1`, b.Hash, b.Size, t.now)
+	if err != nil {
+		return fmt.Errorf("reference blob %s: %w", b.Hash, err)
+	}
+	return nil
+}
+
+// unrefBlob drops one reference; gc deletes blobs that reach zero.
+func (t *Tx) unrefBlob(hash string) error {
+	_, err := t.exec(`UPDATE blobs SET refcount = max(refcount - 1, 0) WHERE hash = ?`, hash)
+	if err != nil {
+		return fmt.Errorf("release blob %s: %w", hash, err)
+	}
+	return nil
+}
