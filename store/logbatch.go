@@ -134,7 +134,9 @@ func (t *Tx) keyID(key string) (int64, error) {
 }
 
 // metricRowsPerInsert bounds one multi-row INSERT (6 variables a row).
-const metricRowsPerInsert = 200
+// Batches are cut into chunks of power-of-two sizes so that a handful of
+// prepared statements serve every batch without re-parsing SQL.
+const metricRowsPerInsert = 256
 
 type point struct {
 	step, ts int64
@@ -142,57 +144,93 @@ type point struct {
 	isNaN    int
 }
 
-func (t *Tx) logMetrics(rid int64, ms []Metric) error {
-	ids := map[string]int64{}
-	for _, m := range ms {
-		if _, ok := ids[m.Key]; !ok {
-			id, err := t.keyID(m.Key)
-			if err != nil {
-				return err
-			}
-			ids[m.Key] = id
-		}
-	}
-	// Insert in chunks; RETURNING yields only rows actually inserted, so the
-	// summary counts each point once however often a client retries.
-	inserted := map[int64][]point{}
-	var q strings.Builder
-	args := make([]any, 0, 6*metricRowsPerInsert)
-	for start := 0; start < len(ms); start += metricRowsPerInsert {
-		chunk := ms[start:min(start+metricRowsPerInsert, len(ms))]
-		q.Reset()
-		args = args[:0]
+// prepareInserts prepares the multi-row metric INSERT for each chunk size,
+// once, before the writer starts (preparing later would need the single
+// write connection while a transaction holds it).
+func (s *Store) prepareInserts(ctx context.Context) error {
+	for n := metricRowsPerInsert; n >= 1; n /= 2 {
+		var q strings.Builder
 		q.WriteString(`INSERT INTO metrics (run_id, key_id, step, ts, value, is_nan) VALUES `)
-		for i, m := range chunk {
+		for i := 0; i < n; i++ {
 			if i > 0 {
 				q.WriteByte(',')
 			}
 			q.WriteString("(?,?,?,?,?,?)")
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING`)
+		st, err := s.wdb.PrepareContext(ctx, q.String())
+		if err != nil {
+			return fmt.Errorf("prepare metric insert: %w", err)
+		}
+		s.insStmts[n] = st
+	}
+	return nil
+}
+
+func (t *Tx) logMetrics(rid int64, ms []Metric) error {
+	ids := map[string]int64{}
+	byKey := map[int64][]point{}
+	for _, m := range ms {
+		id, ok := ids[m.Key]
+		if !ok {
+			var err error
+			if id, err = t.keyID(m.Key); err != nil {
+				return err
+			}
+			ids[m.Key] = id
+		}
+		v, nan := storeFloat(m.Value)
+		byKey[id] = append(byKey[id], point{m.Step, m.Timestamp, v, nan})
+	}
+	inserted := 0
+	args := make([]any, 0, 6*metricRowsPerInsert)
+	for rest := ms; len(rest) > 0; {
+		n := metricRowsPerInsert
+		for n > len(rest) {
+			n /= 2
+		}
+		chunk := rest[:n]
+		rest = rest[n:]
+		args = args[:0]
+		for _, m := range chunk {
 			v, nan := storeFloat(m.Value)
 			args = append(args, rid, ids[m.Key], m.Step, m.Timestamp, v, nan)
 		}
-		q.WriteString(` ON CONFLICT DO NOTHING RETURNING key_id, step, ts, value, is_nan`)
-		rows, err := t.tx.QueryContext(t.ctx, q.String(), args...)
+		res, err := t.tx.StmtContext(t.ctx, t.s.insStmts[n]).ExecContext(t.ctx, args...)
 		if err != nil {
 			return fmt.Errorf("insert metrics: %w", err)
 		}
-		for rows.Next() {
-			var k int64
-			var p point
-			if err := rows.Scan(&k, &p.step, &p.ts, &p.value, &p.isNaN); err != nil {
-				rows.Close()
-				return fmt.Errorf("insert metrics: %w", err)
-			}
-			inserted[k] = append(inserted[k], p)
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("insert metrics: %w", err)
-		}
+		c, _ := res.RowsAffected()
+		inserted += int(c)
 	}
-	for k, pts := range inserted {
-		if err := t.updateSummary(rid, k, pts); err != nil {
+	if inserted == len(ms) {
+		// The common case: every point is new, so the summary folds in the batch.
+		for k, pts := range byKey {
+			if err := t.updateSummary(rid, k, pts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Some points were already stored (a client retried): recount the
+	// affected series from their points so that each is counted once.
+	for k := range byKey {
+		if err := t.rebuildSummary(rid, k); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// rebuildSummary recomputes one series' summary from its points.
+func (t *Tx) rebuildSummary(rid, keyID int64) error {
+	_, err := t.exec(`INSERT OR REPLACE INTO metric_summary (run_id, key_id, last_value, last_is_nan, last_step, last_ts, min_value, max_value, count)
+		SELECT ?1, ?2, l.value, l.is_nan, l.step, l.ts, a.mn, a.mx, a.n
+		FROM (SELECT value, is_nan, step, ts FROM metrics WHERE run_id = ?1 AND key_id = ?2 ORDER BY step DESC, ts DESC, value DESC LIMIT 1) l,
+		     (SELECT min(CASE WHEN is_nan = 0 THEN value END) mn, max(CASE WHEN is_nan = 0 THEN value END) mx, count(*) n
+		      FROM metrics WHERE run_id = ?1 AND key_id = ?2) a`, rid, keyID)
+	if err != nil {
+		return fmt.Errorf("rebuild metric summary: %w", err)
 	}
 	return nil
 }

@@ -42,6 +42,8 @@ type Store struct {
 	wdb   *sql.DB // exactly one connection, BEGIN IMMEDIATE
 	rdb   *sql.DB // read-only pool
 
+	insStmts map[int]*sql.Stmt // prepared metric inserts by row count, made in Open
+
 	ops      chan *writeOp
 	maxGroup int
 	stop     chan struct{}
@@ -91,11 +93,15 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &Store{dir: dir, clock: opt.Clock, wdb: wdb, maxGroup: opt.MaxGroup,
+	s := &Store{dir: dir, clock: opt.Clock, wdb: wdb, maxGroup: opt.MaxGroup, insStmts: map[int]*sql.Stmt{},
 		ops: make(chan *writeOp, 4096), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if err := s.prepareInserts(ctx); err != nil {
+		wdb.Close()
+		return nil, err
 	}
 	rdb, err := sql.Open("sqlite", dsn(path, opt.Synchronous, true))
 	if err != nil {
@@ -147,6 +153,9 @@ func (s *Store) Close() error {
 	}
 	close(s.stop)
 	<-s.done
+	for _, st := range s.insStmts {
+		st.Close()
+	}
 	return errors.Join(s.rdb.Close(), s.wdb.Close())
 }
 
