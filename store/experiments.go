@@ -17,14 +17,11 @@ func (s *Store) CreateExperiment(ctx context.Context, name, artifactLocation str
 	if strings.TrimSpace(name) == "" {
 		return 0, invalid("experiment name must be a non-empty string")
 	}
-	if utf8.RuneCountInString(name) > 500 {
-		return 0, invalid("experiment name is over 500 characters")
+	if utf8.RuneCountInString(name) > MaxExperimentName {
+		return 0, invalid("experiment name is over %d characters", MaxExperimentName)
 	}
 	for _, t := range tags {
-		if err := ValidateKey("tag", t.Key); err != nil {
-			return 0, err
-		}
-		if err := validateValue("tag", t.Key, t.Value, MaxExperimentTagValue); err != nil {
+		if err := validateExperimentTag(t); err != nil {
 			return 0, err
 		}
 	}
@@ -231,6 +228,9 @@ func (s *Store) RenameExperiment(ctx context.Context, id int64, name string) err
 	if strings.TrimSpace(name) == "" {
 		return invalid("experiment name must be a non-empty string")
 	}
+	if utf8.RuneCountInString(name) > MaxExperimentName {
+		return invalid("experiment name is over %d characters", MaxExperimentName)
+	}
 	return s.write(ctx, func(tx *Tx) error {
 		stage, err := tx.experimentStage(id)
 		if err != nil {
@@ -289,10 +289,7 @@ func (s *Store) SetExperimentStage(ctx context.Context, id int64, stage string) 
 
 // SetExperimentTag sets one tag on an active experiment.
 func (s *Store) SetExperimentTag(ctx context.Context, id int64, key, value string) error {
-	if err := ValidateKey("tag", key); err != nil {
-		return err
-	}
-	if err := validateValue("tag", key, value, MaxExperimentTagValue); err != nil {
+	if err := validateExperimentTag(Tag{key, value}); err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {

@@ -17,47 +17,6 @@ type Batch struct {
 	Tags    []Tag
 }
 
-// Validate checks a batch against MLflow's key rules and limits before any
-// write, so a bad request never reaches the transaction.
-func (b *Batch) Validate() error {
-	if n := len(b.Metrics); n > MaxMetricsPerBatch {
-		return invalid("a batch logged %d metrics; the limit is %d", n, MaxMetricsPerBatch)
-	}
-	if n := len(b.Params) + len(b.Tags); n > MaxParamsTagsPerBatch {
-		return invalid("a batch logged %d params and tags; the limit is %d", n, MaxParamsTagsPerBatch)
-	}
-	if n := len(b.Metrics) + len(b.Params) + len(b.Tags); n > MaxEntitiesPerBatch {
-		return invalid("a batch logged %d metrics, params and tags; the limit is %d", n, MaxEntitiesPerBatch)
-	}
-	for _, m := range b.Metrics {
-		if err := ValidateKey("metric", m.Key); err != nil {
-			return err
-		}
-	}
-	seen := make(map[string]string, len(b.Params))
-	for _, p := range b.Params {
-		if err := ValidateKey("param", p.Key); err != nil {
-			return err
-		}
-		if err := validateValue("param", p.Key, p.Value, MaxParamValueLength); err != nil {
-			return err
-		}
-		if v, ok := seen[p.Key]; ok && v != p.Value {
-			return invalid("param %q was given twice in one batch with different values (%q and %q)", p.Key, v, p.Value)
-		}
-		seen[p.Key] = p.Value
-	}
-	for _, t := range b.Tags {
-		if err := ValidateKey("tag", t.Key); err != nil {
-			return err
-		}
-		if err := validateValue("tag", t.Key, t.Value, MaxTagValueLength); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // LogBatch writes metrics, params and tags to an active run atomically: all
 // of it or none. A point already stored with the same (key, step, timestamp,
 // value) is not stored twice. Returns ErrNotFound for an unknown run,

@@ -39,10 +39,7 @@ type RunCreate struct {
 func (s *Store) CreateRun(ctx context.Context, rc RunCreate) (*Run, error) {
 	id := NewRunID()
 	for _, t := range rc.Tags {
-		if err := ValidateKey("tag", t.Key); err != nil {
-			return nil, err
-		}
-		if err := validateValue("tag", t.Key, t.Value, MaxTagValueLength); err != nil {
+		if err := ValidateTag(t); err != nil {
 			return nil, err
 		}
 		switch t.Key {
@@ -330,7 +327,7 @@ func (s *Store) UpdateRun(ctx context.Context, id string, u RunUpdate) (*Run, er
 		return nil, invalid("run name is over %d characters", MaxRunNameLength)
 	}
 	if u.Notes != nil {
-		if err := validateValue("tag", TagNote, *u.Notes, MaxTagValueLength); err != nil {
+		if err := ValidateTag(Tag{TagNote, *u.Notes}); err != nil {
 			return nil, err
 		}
 	}

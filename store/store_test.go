@@ -386,7 +386,7 @@ func TestValidateKey(t *testing.T) {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "/abs", "a/../b", "..", "a*b", "a\tb", strings.Repeat("a", 251)} {
+	for _, bad := range []string{"", "/abs", "a/../b", "..", "a*b", "a\tb", "a//b", "./a", "a/", "..a", strings.Repeat("a", 251)} {
 		if err := ValidateKey("metric", bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q accepted", bad)
 		}

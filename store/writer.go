@@ -45,6 +45,14 @@ func (s *Store) write(ctx context.Context, fn func(*Tx) error) error {
 		// The write may still commit; the caller was not told it did, and
 		// MLflow's point identity makes a retry harmless.
 		return ctx.Err()
+	case <-s.done:
+		// The writer has exited; it answered op if it took it before.
+		select {
+		case err := <-op.done:
+			return err
+		default:
+			return ErrClosed
+		}
 	}
 }
 

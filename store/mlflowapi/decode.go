@@ -234,10 +234,10 @@ func (f fields) optStr(name string) (string, error) {
 	return s, err
 }
 
-// int64 reads an integer member written as a JSON number (an integral value
+// integer reads an integer member written as a JSON number (an integral value
 // such as 3 or 3.0) or as a string of decimal digits ("3"), as protobuf JSON
 // accepts for int64 fields.
-func (f fields) int64(name string) (int64, bool, error) {
+func (f fields) integer(name string) (int64, bool, error) {
 	r, ok := f.raw(name)
 	if !ok {
 		return 0, false, nil
@@ -282,9 +282,9 @@ func isJSONNumber(s string) bool {
 	return json.Unmarshal([]byte(s), &n) == nil && string(n) == s
 }
 
-// float64 reads a double member: a JSON number, or a string holding a number
+// double reads a double member: a JSON number, or a string holding a number
 // or one of protobuf JSON's "NaN", "Infinity" and "-Infinity".
-func (f fields) float64(name string) (float64, bool, error) {
+func (f fields) double(name string) (float64, bool, error) {
 	r, ok := f.raw(name)
 	if !ok {
 		return 0, false, nil
@@ -395,6 +395,19 @@ func (f fields) objs(name string) ([]fields, error) {
 		out[i] = fields{path: p, m: m}
 	}
 	return out, nil
+}
+
+// arrayLen counts the elements of an array member, 0 for anything else.
+func (f fields) arrayLen(name string) int {
+	r, ok := f.raw(name)
+	if !ok || r[0] != '[' {
+		return 0
+	}
+	var raws []json.RawMessage
+	if json.Unmarshal(r, &raws) != nil {
+		return 0
+	}
+	return len(raws)
 }
 
 // obj reads an object member; absent reads as an empty object.

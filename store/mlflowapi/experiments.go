@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/lathe-ml/lathe/store"
 )
@@ -16,7 +18,7 @@ import (
 func parseExperimentID(id string) (int64, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n < 0 {
-		return 0, &apiError{status: 404, code: codeDoesNotExist, msg: fmt.Sprintf("No Experiment with id=%s exists", id)}
+		return 0, &apiError{status: http.StatusNotFound, code: codeDoesNotExist, msg: fmt.Sprintf("No Experiment with id=%s exists", id)}
 	}
 	return n, nil
 }
@@ -24,12 +26,6 @@ func parseExperimentID(id string) (int64, error) {
 func (s *Server) createExperiment(ctx context.Context, r createExperimentReq) (any, error) {
 	tags := make([]store.Tag, 0, len(r.Tags))
 	for _, t := range r.Tags {
-		if err := validateKey("tag", t.Key); err != nil {
-			return nil, err
-		}
-		if err := validateLength("Tag value", t.Value, store.MaxExperimentTagValue); err != nil {
-			return nil, err
-		}
 		tags = append(tags, store.Tag{Key: t.Key, Value: t.Value})
 	}
 	id, err := s.st.CreateExperiment(ctx, r.Name, r.ArtifactLocation, tags)
@@ -73,7 +69,7 @@ func (s *Server) searchExperiments(ctx context.Context, r searchExperimentsReq) 
 	}
 	q := store.ExperimentQuery{View: r.View, OrderBy: r.OrderBy}
 	if len(q.OrderBy) == 0 {
-		q.OrderBy = defaultExperimentOrder
+		q.OrderBy = append([]string(nil), defaultExperimentOrder...)
 	}
 	var exps []*store.Experiment
 	if len(filter) == 0 {
@@ -105,10 +101,17 @@ func (s *Server) searchExperiments(ctx context.Context, r searchExperimentsReq) 
 	return resp, nil
 }
 
+// maxExperimentNameLength is MLflow's MAX_EXPERIMENT_NAME_LENGTH.
+const maxExperimentNameLength = 500
+
 func (s *Server) updateExperiment(ctx context.Context, r updateExperimentReq) (any, error) {
 	id, err := parseExperimentID(r.ID)
 	if err != nil {
 		return nil, err
+	}
+	// The store checks a new experiment's name length but not a new name's.
+	if utf8.RuneCountInString(r.NewName) > maxExperimentNameLength {
+		return nil, invalidParam(fmt.Sprintf("Experiment name exceeds the maximum length of %d characters", maxExperimentNameLength))
 	}
 	if err := s.st.RenameExperiment(ctx, id, r.NewName); err != nil {
 		return nil, err
@@ -138,12 +141,6 @@ func (s *Server) setExperimentStage(ctx context.Context, ref, stage string) (any
 func (s *Server) setExperimentTag(ctx context.Context, r setExperimentTagReq) (any, error) {
 	id, err := parseExperimentID(r.ID)
 	if err != nil {
-		return nil, err
-	}
-	if err := validateKey("tag", r.Key); err != nil {
-		return nil, err
-	}
-	if err := validateLength("Tag value", r.Value, store.MaxExperimentTagValue); err != nil {
 		return nil, err
 	}
 	if err := s.st.SetExperimentTag(ctx, id, r.Key, r.Value); err != nil {

@@ -391,3 +391,39 @@ func lookup(v any, path string) (any, error) {
 	}
 	return v, nil
 }
+
+// TestFixturesCoverEveryEndpoint keeps the fixtures honest: every endpoint
+// is exercised by at least one successful and one failing step.
+func TestFixturesCoverEveryEndpoint(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, failed := map[string]bool{}, map[string]bool{}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fx fixture
+		if err := json.Unmarshal(raw, &fx); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range fx.Steps {
+			name := strings.TrimPrefix(strings.TrimPrefix(st.Path, "/ajax-api/2.0/mlflow/"), "/api/2.0/mlflow/")
+			if st.Status == 200 {
+				ok[name] = true
+			} else {
+				failed[name] = true
+			}
+		}
+	}
+	for _, name := range append(endpointNames(), "/health", "/version") {
+		if !ok[name] {
+			t.Errorf("no fixture step succeeds on %s", name)
+		}
+		if !failed[name] && !strings.HasPrefix(name, "/") {
+			t.Errorf("no fixture step fails on %s", name)
+		}
+	}
+}

@@ -41,12 +41,22 @@ const testMaxBody = 1 << 20
 // loopback httptest server; both close when the test ends.
 func newTestServer(t testing.TB) (*httptest.Server, *store.Store) {
 	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with a hook to adjust the Server.
+func newTestServerWith(t testing.TB, adjust func(*Server)) (*httptest.Server, *store.Store) {
+	t.Helper()
 	st, err := store.Open(context.Background(), t.TempDir(), store.Options{Clock: steppingClock(), Synchronous: "OFF"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := httptest.NewServer(New(st, Options{Logger: log, MaxBodyBytes: testMaxBody}))
+	h := New(st, Options{Logger: log, MaxBodyBytes: testMaxBody})
+	if adjust != nil {
+		adjust(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		srv.Close()
 		if err := st.Close(); err != nil {

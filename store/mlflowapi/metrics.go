@@ -10,7 +10,8 @@ import (
 )
 
 // historyPage is how many points one store call reads when a client asks
-// for a whole series (MLflow's GET_METRIC_HISTORY_MAX_RESULTS).
+// for a whole series, and the page size when it pages without max_results
+// (MLflow's GET_METRIC_HISTORY_MAX_RESULTS).
 const historyPage = 25000
 
 // metricHistory answers one page when the client pages (max_results or
@@ -24,7 +25,7 @@ func (s *Server) metricHistory(ctx context.Context, r metricHistoryReq) (any, er
 	if r.MaxResults == 0 && r.PageToken == "" {
 		var all []store.Metric
 		for {
-			pts, next, err := s.st.MetricHistory(ctx, r.RunID, r.MetricKey, offset, historyPage)
+			pts, next, err := s.st.MetricHistory(ctx, r.RunID, r.MetricKey, offset, s.historyPage)
 			if err != nil {
 				return nil, err
 			}
@@ -67,16 +68,17 @@ func (s *Server) bulkInterval(ctx context.Context, r bulkIntervalReq) (any, erro
 	return resp, nil
 }
 
-// artifactDir checks a listed path as MLflow's validate_path_is_safe does
-// and normalizes it to the store's form: relative, no trailing slash, "" for
-// the root.
+// artifactDir checks a listed path as MLflow's validate_path_is_safe does,
+// then as the store checks artifact paths, and returns it in the store's
+// form: relative, no trailing slash, "" for the root.
 func artifactDir(p string) (string, error) {
+	bad := invalidParam("Invalid path")
 	if strings.ContainsAny(p, "#\\\x00") || strings.HasPrefix(p, "/") || len(p) >= 2 && p[1] == ':' {
-		return "", invalidParam("Invalid path")
+		return "", bad
 	}
 	for _, part := range strings.Split(p, "/") {
 		if part == ".." {
-			return "", invalidParam("Invalid path")
+			return "", bad
 		}
 	}
 	if p == "" {
@@ -85,7 +87,11 @@ func artifactDir(p string) (string, error) {
 	if p = path.Clean(p); p == "." {
 		return "", nil
 	}
-	return p, nil
+	clean, err := store.CleanArtifactPath(p)
+	if err != nil {
+		return "", bad
+	}
+	return clean, nil
 }
 
 // listArtifacts lists one directory in full; MLflow's page_token is accepted

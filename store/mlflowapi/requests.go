@@ -90,7 +90,7 @@ func decodeSearchExperiments(f fields) (r searchExperimentsReq, err error) {
 // maxResults reads max_results for the search endpoints: def when absent,
 // and a positive number no greater than limit otherwise.
 func maxResults(f fields, def, limit int) (int, error) {
-	n, ok, err := f.int64("max_results")
+	n, ok, err := f.integer("max_results")
 	if err != nil || !ok {
 		return def, err
 	}
@@ -145,7 +145,7 @@ func decodeCreateRun(f fields) (r createRunReq, err error) {
 	if r.RunName, err = f.optStr("run_name"); err != nil {
 		return r, err
 	}
-	if r.StartTime, _, err = f.int64("start_time"); err != nil {
+	if r.StartTime, _, err = f.integer("start_time"); err != nil {
 		return r, err
 	}
 	r.Tags, err = f.kvs("tags")
@@ -175,9 +175,10 @@ func decodeUpdateRun(f fields) (r updateRunReq, err error) {
 		return r, err
 	}
 	if ok {
-		r.Status = &runStatusNames[st-1]
+		status := runStatusNames[st-1]
+		r.Status = &status
 	}
-	end, ok, err := f.int64("end_time")
+	end, ok, err := f.integer("end_time")
 	if err != nil {
 		return r, err
 	}
@@ -246,17 +247,17 @@ func decodeMetric(f fields) (m metricIn, err error) {
 	if isEmptyString(f, "value") {
 		return m, errMissing(f.param("value"))
 	}
-	if m.Value, ok, err = f.float64("value"); err != nil {
+	if m.Value, ok, err = f.double("value"); err != nil {
 		return m, err
 	} else if !ok {
 		return m, errMissing(f.param("value"))
 	}
-	if m.Timestamp, ok, err = f.int64("timestamp"); err != nil {
+	if m.Timestamp, ok, err = f.integer("timestamp"); err != nil {
 		return m, err
 	} else if !ok {
 		return m, errMissing(f.param("timestamp"))
 	}
-	m.Step, _, err = f.int64("step")
+	m.Step, _, err = f.integer("step")
 	return m, err
 }
 
@@ -312,6 +313,10 @@ type logBatchReq struct {
 
 func decodeLogBatch(f fields) (r logBatchReq, err error) {
 	if r.RunID, err = f.runID(); err != nil {
+		return r, err
+	}
+	// Refuse an oversized batch before decoding its elements one by one.
+	if err := store.CheckBatchLimits(f.arrayLen("metrics"), f.arrayLen("params"), f.arrayLen("tags")); err != nil {
 		return r, err
 	}
 	ms, err := f.objs("metrics")
@@ -398,7 +403,7 @@ func decodeMetricHistory(f fields) (r metricHistoryReq, err error) {
 	if r.PageToken, err = f.optStr("page_token"); err != nil {
 		return r, err
 	}
-	if r.MaxResults, _, err = f.int64("max_results"); err != nil {
+	if r.MaxResults, _, err = f.integer("max_results"); err != nil {
 		return r, err
 	}
 	if r.MaxResults < 0 {
@@ -432,11 +437,11 @@ func decodeBulkInterval(f fields) (r bulkIntervalReq, err error) {
 	if r.MetricKey, err = f.reqStr("metric_key"); err != nil {
 		return r, err
 	}
-	start, okStart, err := f.int64("start_step")
+	start, okStart, err := f.integer("start_step")
 	if err != nil {
 		return r, err
 	}
-	end, okEnd, err := f.int64("end_step")
+	end, okEnd, err := f.integer("end_step")
 	if err != nil {
 		return r, err
 	}
@@ -449,7 +454,7 @@ func decodeBulkInterval(f fields) (r bulkIntervalReq, err error) {
 	case okStart || okEnd:
 		return r, invalidParam("If either start step or end step are specified, both must be specified.")
 	}
-	n, ok, err := f.int64("max_results")
+	n, ok, err := f.integer("max_results")
 	if err != nil {
 		return r, err
 	}

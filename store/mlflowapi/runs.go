@@ -14,12 +14,6 @@ func (s *Server) createRun(ctx context.Context, r createRunReq) (any, error) {
 	}
 	tags := make([]store.Tag, 0, len(r.Tags))
 	for _, t := range r.Tags {
-		if err := validateKey("tag", t.Key); err != nil {
-			return nil, err
-		}
-		if err := validateLength("Tag value", t.Value, store.MaxTagValueLength); err != nil {
-			return nil, err
-		}
 		tags = append(tags, store.Tag{Key: t.Key, Value: t.Value})
 	}
 	run, err := s.st.CreateRun(ctx, store.RunCreate{
@@ -97,9 +91,6 @@ func toStoreMetrics(ms []metricIn) []store.Metric {
 }
 
 func (s *Server) logMetric(ctx context.Context, r logMetricReq) (any, error) {
-	if err := validateMetric(r.Metric); err != nil {
-		return nil, err
-	}
 	if err := s.st.LogBatch(ctx, r.RunID, store.Batch{Metrics: toStoreMetrics([]metricIn{r.Metric})}); err != nil {
 		return nil, err
 	}
@@ -107,12 +98,6 @@ func (s *Server) logMetric(ctx context.Context, r logMetricReq) (any, error) {
 }
 
 func (s *Server) logParam(ctx context.Context, r logParamReq) (any, error) {
-	if err := validateKey("parameter", r.Key); err != nil {
-		return nil, err
-	}
-	if err := validateLength("Param value", r.Value, store.MaxParamValueLength); err != nil {
-		return nil, err
-	}
 	if err := s.st.LogBatch(ctx, r.RunID, store.Batch{Params: []store.Param{{Key: r.Key, Value: r.Value}}}); err != nil {
 		return nil, err
 	}
@@ -120,12 +105,6 @@ func (s *Server) logParam(ctx context.Context, r logParamReq) (any, error) {
 }
 
 func (s *Server) setTag(ctx context.Context, r logParamReq) (any, error) {
-	if err := validateKey("tag", r.Key); err != nil {
-		return nil, err
-	}
-	if err := validateLength("Tag value", r.Value, store.MaxTagValueLength); err != nil {
-		return nil, err
-	}
 	if err := s.st.LogBatch(ctx, r.RunID, store.Batch{Tags: []store.Tag{{Key: r.Key, Value: r.Value}}}); err != nil {
 		return nil, err
 	}
@@ -139,38 +118,24 @@ func (s *Server) deleteTag(ctx context.Context, r deleteTagReq) (any, error) {
 	return emptyResponse{}, nil
 }
 
-// logBatch validates the whole batch before writing any of it. The store
-// takes at most store.MaxParamsTagsPerBatch params and tags together, where
-// MLflow allows that many of each; a batch over the store's combined limit
-// but within MLflow's is written in two store batches, the second holding
-// only tags (so, already validated, it can fail only if the run is deleted
-// between the two).
+// logBatch writes the whole batch or none of it; the store checks it by
+// MLflow's rules first.
 func (s *Server) logBatch(ctx context.Context, r logBatchReq) (any, error) {
-	if err := validateBatch(r); err != nil {
+	if err := s.st.LogBatch(ctx, r.RunID, toStoreBatch(r)); err != nil {
 		return nil, err
 	}
+	return emptyResponse{}, nil
+}
+
+func toStoreBatch(r logBatchReq) store.Batch {
 	b := store.Batch{Metrics: toStoreMetrics(r.Metrics)}
 	for _, p := range r.Params {
 		b.Params = append(b.Params, store.Param{Key: p.Key, Value: p.Value})
 	}
-	var rest []store.Tag
-	for i, t := range r.Tags {
-		tag := store.Tag{Key: t.Key, Value: t.Value}
-		if len(r.Params)+i < store.MaxParamsTagsPerBatch {
-			b.Tags = append(b.Tags, tag)
-		} else {
-			rest = append(rest, tag)
-		}
+	for _, t := range r.Tags {
+		b.Tags = append(b.Tags, store.Tag{Key: t.Key, Value: t.Value})
 	}
-	if err := s.st.LogBatch(ctx, r.RunID, b); err != nil {
-		return nil, err
-	}
-	if len(rest) > 0 {
-		if err := s.st.LogBatch(ctx, r.RunID, store.Batch{Tags: rest}); err != nil {
-			return nil, err
-		}
-	}
-	return emptyResponse{}, nil
+	return b
 }
 
 func (s *Server) logInputs(ctx context.Context, r logInputsReq) (any, error) {

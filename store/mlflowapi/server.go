@@ -61,12 +61,15 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	version string
+	// historyPage is how many points one store call reads when a client
+	// asks for a whole metric series; tests lower it.
+	historyPage int
 }
 
 // New returns a Server over st. The caller keeps ownership of st and closes it
 // after the server has stopped.
 func New(st *store.Store, opt Options) *Server {
-	s := &Server{st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, version: opt.Version}
+	s := &Server{st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, version: opt.Version, historyPage: historyPage}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -226,13 +229,13 @@ func marshal(v any) ([]byte, error) {
 
 // MLflow error codes (mlflow/protos/databricks.proto ErrorCode) used here.
 const (
-	codeInternal          = "INTERNAL_ERROR"
-	codeBadRequest        = "BAD_REQUEST"
-	codeInvalidParameter  = "INVALID_PARAMETER_VALUE"
-	codeEndpointNotFound  = "ENDPOINT_NOT_FOUND"
-	codeDoesNotExist      = "RESOURCE_DOES_NOT_EXIST"
-	codeAlreadyExists     = "RESOURCE_ALREADY_EXISTS"
-	codeTemporarilyUnavai = "TEMPORARILY_UNAVAILABLE"
+	codeInternal         = "INTERNAL_ERROR"
+	codeBadRequest       = "BAD_REQUEST"
+	codeInvalidParameter = "INVALID_PARAMETER_VALUE"
+	codeEndpointNotFound = "ENDPOINT_NOT_FOUND"
+	codeDoesNotExist     = "RESOURCE_DOES_NOT_EXIST"
+	codeAlreadyExists    = "RESOURCE_ALREADY_EXISTS"
+	codeUnavailable      = "TEMPORARILY_UNAVAILABLE"
 )
 
 // apiError is an error a client may see: an MLflow error code, the HTTP
@@ -288,26 +291,31 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 		// which clients retry, so it would be wrong here.
 		return invalidParam(storeMessage(err, store.ErrInvalidState))
 	case errors.Is(err, store.ErrClosed):
-		return &apiError{status: http.StatusServiceUnavailable, code: codeTemporarilyUnavai, msg: "the store is shutting down; retry later"}
+		return &apiError{status: http.StatusServiceUnavailable, code: codeUnavailable, msg: "the store is shutting down; retry later"}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
 		s.log.Debug("mlflow api: request canceled", "method", r.Method, "path", r.URL.Path)
-		return &apiError{status: http.StatusServiceUnavailable, code: codeTemporarilyUnavai, msg: "request canceled"}
+		return &apiError{status: http.StatusServiceUnavailable, code: codeUnavailable, msg: "request canceled"}
 	}
 	s.log.Error("mlflow api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	return &apiError{status: http.StatusInternalServerError, code: codeInternal, msg: "internal server error; the server log has the details"}
 }
 
-// storeMessage turns a store error into a sentence for clients: the store
-// wraps its sentinels as "what: sentinel" (or "sentinel: what" for query
-// errors); the sentinel's words add nothing to the error code, except that
-// "not found" is what a not-found message must say.
+// storeMessage turns a store error into a sentence for clients. Store
+// errors mostly read well alone; older ones and query errors wrap their
+// sentinel as "what: sentinel" or "sentinel: what", where "invalid value"
+// adds nothing to the error code while "not found" and "already exists" are
+// what the message must say, so they stay, only without the colon.
 func storeMessage(err, sentinel error) string {
-	msg := err.Error()
-	suffix := ": " + sentinel.Error()
-	msg = strings.TrimPrefix(strings.TrimSuffix(msg, suffix), sentinel.Error()+": ")
-	if sentinel == store.ErrNotFound && !strings.HasPrefix(strings.ToLower(msg), "no ") {
-		msg += " not found"
+	msg, word := err.Error(), sentinel.Error()
+	switch {
+	case strings.HasSuffix(msg, ": "+word):
+		msg = strings.TrimSuffix(msg, ": "+word)
+		if sentinel == store.ErrNotFound || sentinel == store.ErrAlreadyExists {
+			msg += " " + word
+		}
+	case strings.HasPrefix(msg, word+": "):
+		msg = strings.TrimPrefix(msg, word+": ")
 	}
 	return msg
 }
