@@ -60,7 +60,7 @@ func (t *Tx) logParam(rid int64, runID string, p Param) error {
 	if f, err := strconv.ParseFloat(strings.TrimSpace(p.Value), 64); err == nil {
 		num, _ = storeFloat(f)
 	}
-	res, err := t.exec(`INSERT INTO params (run_id, key, value, num) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, rid, p.Key, p.Value, num)
+	res, err := t.exec(qInsertParam, rid, p.Key, p.Value, num)
 	if err != nil {
 		return fmt.Errorf("log param %s: %w", p.Key, err)
 	}
@@ -81,9 +81,9 @@ func (t *Tx) logParam(rid int64, runID string, p Param) error {
 // keyID interns a metric key.
 func (t *Tx) keyID(key string) (int64, error) {
 	var id int64
-	err := t.queryRow(`SELECT id FROM metric_keys WHERE key = ?`, key).Scan(&id)
+	err := t.queryRow(qSelectKeyID, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := t.exec(`INSERT INTO metric_keys (key) VALUES (?)`, key)
+		res, err := t.exec(qInsertKey, key)
 		if err != nil {
 			return 0, fmt.Errorf("intern metric key %s: %w", key, err)
 		}
@@ -228,16 +228,7 @@ func (t *Tx) updateSummary(rid, keyID int64, pts []point) error {
 	if have {
 		mn, mx = lo, hi
 	}
-	_, err := t.exec(`INSERT INTO metric_summary (run_id, key_id, last_value, last_is_nan, last_step, last_ts, min_value, max_value, count)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-		ON CONFLICT (run_id, key_id) DO UPDATE SET
-			last_value  = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?3 ELSE last_value END,
-			last_is_nan = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?4 ELSE last_is_nan END,
-			last_ts     = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?6 ELSE last_ts END,
-			last_step   = CASE WHEN (?5, ?6, ?3) > (last_step, last_ts, last_value) THEN ?5 ELSE last_step END,
-			min_value   = coalesce(min(min_value, ?7), min_value, ?7),
-			max_value   = coalesce(max(max_value, ?8), max_value, ?8),
-			count       = count + ?9`,
+	_, err := t.exec(qUpsertSummary,
 		rid, keyID, last.value, last.isNaN, last.step, last.ts, mn, mx, len(pts))
 	if err != nil {
 		return fmt.Errorf("update metric summary: %w", err)

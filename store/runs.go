@@ -401,7 +401,7 @@ func (s *Store) SetRunStage(ctx context.Context, id, stage string) error {
 func (t *Tx) runStage(id string) (int64, string, error) {
 	var rid int64
 	var stage string
-	err := t.queryRow(`SELECT id, lifecycle_stage FROM runs WHERE uuid = ?`, id).Scan(&rid, &stage)
+	err := t.queryRow(qRunStage, id).Scan(&rid, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", notFound("no run with id %q", id)
 	}
@@ -423,7 +423,7 @@ func (t *Tx) activeRun(id string) (int64, error) {
 // setTag upserts a run tag, keeping the columns MLflow mirrors in tags
 // (run name, notes) in step.
 func (t *Tx) setTag(rid int64, key, value string) error {
-	if _, err := t.exec(`INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value`, rid, key, value); err != nil {
+	if _, err := t.exec(qSetTag, rid, key, value); err != nil {
 		return fmt.Errorf("set tag %s: %w", key, err)
 	}
 	switch key {

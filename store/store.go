@@ -42,7 +42,8 @@ type Store struct {
 	wdb   *sql.DB // exactly one connection, BEGIN IMMEDIATE
 	rdb   *sql.DB // read-only pool
 
-	insStmts map[int]*sql.Stmt // prepared metric inserts by row count, made in Open
+	insStmts map[int]*sql.Stmt    // prepared metric inserts by row count, made in Open
+	prepared map[string]*sql.Stmt // hot statements by SQL text, made in Open
 
 	ops      chan *writeOp
 	maxGroup int
@@ -99,7 +100,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	if err := s.prepareInserts(ctx); err != nil {
+	if err := s.prepareHot(ctx); err != nil {
 		wdb.Close()
 		return nil, err
 	}
@@ -154,6 +155,9 @@ func (s *Store) Close() error {
 	close(s.stop)
 	<-s.done
 	for _, st := range s.insStmts {
+		st.Close()
+	}
+	for _, st := range s.prepared {
 		st.Close()
 	}
 	return errors.Join(s.rdb.Close(), s.wdb.Close())

@@ -151,7 +151,7 @@ func (s *Store) runGroup(ops []*writeOp, results []error) error {
 			}
 			continue
 		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		if _, err := tx.exec(qSavepoint); err != nil {
 			_ = sqlTx.Rollback()
 			return fmt.Errorf("savepoint: %w", err)
 		}
@@ -160,12 +160,12 @@ func (s *Store) runGroup(ops []*writeOp, results []error) error {
 				_ = sqlTx.Rollback()
 				return results[i]
 			}
-			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+			if _, err := tx.exec(qRollback); err != nil {
 				_ = sqlTx.Rollback()
 				return fmt.Errorf("rollback to savepoint: %w", err)
 			}
 		}
-		if _, err := sqlTx.ExecContext(ctx, "RELEASE op"); err != nil {
+		if _, err := tx.exec(qRelease); err != nil {
 			_ = sqlTx.Rollback()
 			return fmt.Errorf("release savepoint: %w", err)
 		}
@@ -177,10 +177,16 @@ func (s *Store) runGroup(ops []*writeOp, results []error) error {
 }
 
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st, ok := t.s.prepared[q]; ok {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, q, args...)
 }
 
 func (t *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st, ok := t.s.prepared[q]; ok {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, q, args...)
 }
 
@@ -189,7 +195,7 @@ func (t *Tx) event(kind, entity string, payload string) error {
 	if payload == "" {
 		payload = "{}"
 	}
-	if _, err := t.exec(`INSERT INTO events (time, kind, entity, payload) VALUES (?, ?, ?, ?)`,
+	if _, err := t.exec(qEvent,
 		t.now, kind, entity, payload); err != nil {
 		return fmt.Errorf("record event %s: %w", kind, err)
 	}

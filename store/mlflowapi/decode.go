@@ -22,7 +22,8 @@ import (
 // that errors name the exact parameter at fault. A member that is null counts
 // as absent, as in protobuf JSON.
 type fields struct {
-	path string
+	path string // the object's path, or its array's when elem > 0
+	elem int    // 1 + the object's index in its array; 0 when not an element
 	m    map[string]json.RawMessage
 }
 
@@ -59,6 +60,14 @@ func parseBodyDepth(body []byte, depth int) (fields, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return fields{}, nil
+	}
+	if body[0] == '{' {
+		// The common case in one pass; the slower checks below only run to
+		// accept Python's bare NaN or to explain what is wrong.
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) == nil {
+			return fields{m: m}, nil
+		}
 	}
 	if !json.Valid(body) {
 		relaxed, changed := relaxNonFinite(body)
@@ -180,10 +189,14 @@ func contains(list []string, s string) bool {
 }
 
 func (f fields) param(name string) string {
-	if f.path == "" {
+	p := f.path
+	if f.elem > 0 {
+		p = fmt.Sprintf("%s[%d]", p, f.elem-1)
+	}
+	if p == "" {
 		return name
 	}
-	return f.path + "." + name
+	return p + "." + name
 }
 
 // raw returns a member that is present and not null.
@@ -207,6 +220,9 @@ func (f fields) str(name string) (string, bool, error) {
 	}
 	if r[0] != '"' {
 		return "", false, errBadValue(f.param(name), r, "expected a string")
+	}
+	if body := r[1 : len(r)-1]; len(r) >= 2 && bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return string(body), true, nil // no escapes: the common case, without a second JSON pass
 	}
 	var s string
 	if err := json.Unmarshal(r, &s); err != nil {
@@ -275,11 +291,39 @@ func parseInt64(r []byte) (int64, error) {
 // isJSONNumber reports whether s is a number as JSON spells it (so not
 // "inf", "0x10", "1_000" or " 1").
 func isJSONNumber(s string) bool {
-	if s == "" || !(s[0] == '-' || s[0] >= '0' && s[0] <= '9') {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
 		return false
 	}
-	var n json.Number
-	return json.Unmarshal([]byte(s), &n) == nil && string(n) == s
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // double reads a double member: a JSON number, or a string holding a number
@@ -376,23 +420,36 @@ func (f fields) objs(name string) ([]fields, error) {
 	if !ok {
 		return nil, nil
 	}
-	var raws []json.RawMessage
-	if r[0] != '[' || json.Unmarshal(r, &raws) != nil {
+	if r[0] != '[' {
 		return nil, errBadValue(f.param(name), r, "expected an array of objects")
+	}
+	parent := f.param(name)
+	// One pass for the usual array of objects (nulls decode as nil maps);
+	// element by element only to name the one at fault.
+	var maps []map[string]json.RawMessage
+	if json.Unmarshal(r, &maps) == nil {
+		out := make([]fields, len(maps))
+		for i, m := range maps {
+			out[i] = fields{path: parent, elem: i + 1, m: m}
+		}
+		return out, nil
+	}
+	var raws []json.RawMessage
+	if json.Unmarshal(r, &raws) != nil {
+		return nil, errBadValue(parent, r, "expected an array of objects")
 	}
 	out := make([]fields, len(raws))
 	for i, e := range raws {
-		p := fmt.Sprintf("%s[%d]", f.param(name), i)
 		e = bytes.TrimSpace(e)
 		if len(e) > 0 && e[0] == 'n' {
-			out[i] = fields{path: p}
+			out[i] = fields{path: parent, elem: i + 1}
 			continue
 		}
 		var m map[string]json.RawMessage
 		if len(e) == 0 || e[0] != '{' || json.Unmarshal(e, &m) != nil {
-			return nil, errBadValue(p, e, "expected an object")
+			return nil, errBadValue(fmt.Sprintf("%s[%d]", parent, i), e, "expected an object")
 		}
-		out[i] = fields{path: p, m: m}
+		out[i] = fields{path: parent, elem: i + 1, m: m}
 	}
 	return out, nil
 }
@@ -403,11 +460,45 @@ func (f fields) arrayLen(name string) int {
 	if !ok || r[0] != '[' {
 		return 0
 	}
-	var raws []json.RawMessage
-	if json.Unmarshal(r, &raws) != nil {
+	return countElements(r)
+}
+
+// countElements counts the top-level elements of a JSON array that the body
+// decoder has already validated, without decoding them.
+func countElements(r []byte) int {
+	depth, n, inStr, esc, empty := 0, 0, false, false, true
+	for _, c := range r {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		}
+		if depth >= 1 && c != ' ' && c != '\t' && c != '\n' && c != '\r' && !(depth == 1 && c == '[') {
+			empty = false
+		}
+	}
+	if empty {
 		return 0
 	}
-	return len(raws)
+	return n + 1
 }
 
 // obj reads an object member; absent reads as an empty object.
