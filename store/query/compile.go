@@ -6,13 +6,22 @@ import (
 	"strings"
 )
 
-// SQL fragments for the tables a key searches. Each subquery is correlated
-// with the outer runs row r only, so several can appear in one filter.
+// SQL fragments for the tables a key searches. Each is a set of run ids that
+// does not depend on the outer row, so SQLite computes it once, from the
+// (key, value) indexes, instead of probing it for every run: at 100k runs
+// that is the difference between scanning and seeking.
 const (
-	metricFrom  = "FROM metric_summary ms JOIN metric_keys mk ON mk.id = ms.key_id WHERE ms.run_id = r.id AND mk.key = ?"
-	paramFrom   = "FROM params p WHERE p.run_id = r.id AND p.key = ?"
-	tagFrom     = "FROM tags t WHERE t.run_id = r.id AND t.key = ?"
-	datasetFrom = "FROM run_inputs ri JOIN datasets d ON d.id = ri.dataset_id WHERE ri.run_id = r.id"
+	metricIn  = "r.id IN (SELECT ms.run_id FROM metric_summary ms WHERE ms.key_id = (SELECT id FROM metric_keys WHERE key = ?)"
+	paramIn   = "r.id IN (SELECT p.run_id FROM params p WHERE p.key = ?"
+	tagIn     = "r.id IN (SELECT t.run_id FROM tags t WHERE t.key = ?"
+	datasetIn = "r.id IN (SELECT ri.run_id FROM run_inputs ri JOIN datasets d ON d.id = ri.dataset_id WHERE 1"
+)
+
+// Correlated fragments for ORDER BY, which needs each run's own value.
+const (
+	metricFrom = "FROM metric_summary ms JOIN metric_keys mk ON mk.id = ms.key_id WHERE ms.run_id = r.id AND mk.key = ?"
+	paramFrom  = "FROM params p WHERE p.run_id = r.id AND p.key = ?"
+	tagFrom    = "FROM tags t WHERE t.run_id = r.id AND t.key = ?"
 )
 
 // Compile turns an Expr into a SQLite boolean expression over the runs table
@@ -167,21 +176,21 @@ func (c *compiler) cond(e Expr) error {
 			c.b.WriteString("NOT ")
 		}
 		if f.kind == fParam {
-			c.b.WriteString("EXISTS (SELECT 1 " + paramFrom + ")")
+			c.b.WriteString(paramIn + ")")
 		} else {
-			c.b.WriteString("EXISTS (SELECT 1 " + tagFrom + ")")
+			c.b.WriteString(tagIn + ")")
 		}
 		c.arg(k.Name)
 		return nil
 	}
 	switch f.kind {
 	case fMetric:
-		c.b.WriteString("EXISTS (SELECT 1 " + metricFrom + " AND ms.last_is_nan = 0 AND ")
+		c.b.WriteString(metricIn + " AND ms.last_is_nan = 0 AND ")
 		c.arg(k.Name)
 		c.match("ms.last_value", e)
 		c.b.WriteString(")")
 	case fParam:
-		c.b.WriteString("EXISTS (SELECT 1 " + paramFrom + " AND ")
+		c.b.WriteString(paramIn + " AND ")
 		c.arg(k.Name)
 		if cmp, ok := e.(Compare); ok && cmp.Value.Kind == NumberValue {
 			c.b.WriteString("p.num IS NOT NULL AND ")
@@ -191,12 +200,12 @@ func (c *compiler) cond(e Expr) error {
 		}
 		c.b.WriteString(")")
 	case fTag:
-		c.b.WriteString("EXISTS (SELECT 1 " + tagFrom + " AND ")
+		c.b.WriteString(tagIn + " AND ")
 		c.arg(k.Name)
 		c.match("t.value", e)
 		c.b.WriteString(")")
 	case fDataset:
-		c.b.WriteString("EXISTS (SELECT 1 " + datasetFrom + " AND ")
+		c.b.WriteString(datasetIn + " AND ")
 		c.match(f.col, e)
 		c.b.WriteString(")")
 	case fStrCol, fNumCol:
