@@ -65,6 +65,13 @@ func execute(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	// A job's own exit status passes through `lathe run`: the job's code,
+	// 128+N when signal N killed it, 127 when it could not start.
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		fmt.Fprintf(env.Stderr, "lathe: %s\n", err)
+		return ec.ExitCode()
+	}
 	var re runError
 	if errors.As(err, &re) {
 		if errors.Is(err, context.Canceled) {
@@ -144,7 +151,7 @@ func newRootCmd(env *Env) *cobra.Command {
 	root.AddCommand(
 		newInitCmd(a),
 		newExperimentsCmd(a),
-		newRunsCmd(a),
+		withJobCmds(a, newRunsCmd(a)), newRunCmd(a),
 		newLogCmd(a),
 		newServerCmd(a),
 		newVersionCmd(a),

@@ -16,9 +16,8 @@ import (
 
 func newRunsCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
-		Use:     "runs",
-		Aliases: []string{"run"},
-		Short:   "List, show, compare and edit tracked runs",
+		Use:   "runs",
+		Short: "List, show, compare and edit tracked runs",
 		Long: `A run is one execution of training code: its parameters, metric series,
 tags, inputs and notes. RUN arguments take a full run id, a unique prefix of at
 least 4 hex digits (the 8-digit ids that tables show work), or a run name.

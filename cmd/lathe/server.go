@@ -20,8 +20,9 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func newServerCmd(a *app) *cobra.Command {
-	var addr string
+	var addr, token string
 	var verbose bool
+	var allowHosts []string
 	c := &cobra.Command{
 		Use:     "server",
 		Aliases: []string{"serve"},
@@ -33,11 +34,14 @@ otherwise; port 0 picks a free port and prints the real one. It stops
 gracefully on Ctrl-C (SIGINT) or SIGTERM, letting requests in flight finish.
 Logs go to stderr; -v adds one line per request.
 
-The server has no authentication: listen on a non-loopback address only on a
-network you trust.`,
+Security: on a loopback address the server answers only to the Host names
+127.0.0.1, localhost and [::1] (a defence against DNS rebinding), and it
+refuses cross-origin browser requests. Listening on any other address
+needs a bearer token (--token or LATHE_SERVER_TOKEN); clients send it by
+setting MLFLOW_TRACKING_TOKEN. A token can be required on loopback too.`,
 		Example: `  lathe server
   lathe server --addr 127.0.0.1:0
-  lathe server --addr 0.0.0.0:5000 --store /data/lathe
+  LATHE_SERVER_TOKEN=$(openssl rand -hex 16) lathe server --addr 0.0.0.0:5000
   # then, in Python:
   #   export MLFLOW_TRACKING_URI=http://127.0.0.1:5000
   #   python train.py   # mlflow.log_metric(...) lands in lathe`,
@@ -49,24 +53,35 @@ network you trust.`,
 			}
 			logger := slog.New(slog.NewTextHandler(a.env.Stderr, &slog.HandlerOptions{Level: level}))
 			return a.withStore(cmd.Context(), func(st *store.Store) error {
-				return a.serve(cmd.Context(), st, addr, logger)
+				if token == "" {
+					token = a.env.Getenv("LATHE_SERVER_TOKEN")
+				}
+				opt, err := serverGuard(addr, token, allowHosts)
+				if err != nil {
+					return err
+				}
+				opt.Logger = logger
+				return a.serve(cmd.Context(), st, addr, opt)
 			})
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:5000", "host:port to listen on (port 0: any free port)")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request")
+	c.Flags().StringVar(&token, "token", "", "require this bearer token (default $LATHE_SERVER_TOKEN); needed off loopback")
+	c.Flags().StringArrayVar(&allowHosts, "allow-host", nil, "also answer to this Host header name (repeatable)")
 	return c
 }
 
 // serve runs the API on addr until ctx is cancelled, then shuts down
 // gracefully. A cancelled context is a clean exit, not an error.
-func (a *app) serve(ctx context.Context, st *store.Store, addr string, logger *slog.Logger) error {
+func (a *app) serve(ctx context.Context, st *store.Store, addr string, opt mlflowapi.Options) error {
+	logger := opt.Logger
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	api := mlflowapi.New(st, mlflowapi.Options{Logger: logger})
+	api := mlflowapi.New(st, opt)
 	srv := &http.Server{
 		Handler:           logRequests(api, logger),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -144,4 +159,28 @@ func logRequests(h http.Handler, logger *slog.Logger) http.Handler {
 		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start).Round(time.Microsecond), "remote", r.RemoteAddr)
 	})
+}
+
+// loopbackHosts are the Host names a loopback server answers to.
+func loopbackHosts() []string { return []string{"127.0.0.1", "localhost", "::1", "[::1]"} }
+
+// serverGuard decides the API's access rules for a listen address: a
+// loopback server answers only to loopback Host names; any other address
+// must have a token, since everyone on the network can reach it.
+func serverGuard(addr, token string, extraHosts []string) (mlflowapi.Options, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return mlflowapi.Options{}, usagef("--addr %q: want host:port, e.g. 127.0.0.1:5000", addr)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || ip != nil && ip.IsLoopback()
+	opt := mlflowapi.Options{Token: token}
+	if loopback {
+		opt.AllowedHosts = append(loopbackHosts(), extraHosts...)
+	} else if token == "" {
+		return opt, fmt.Errorf("listening on %s, which is not a loopback address, needs a token: pass --token or set LATHE_SERVER_TOKEN (clients set MLFLOW_TRACKING_TOKEN)", addr)
+	} else if len(extraHosts) > 0 {
+		opt.AllowedHosts = extraHosts
+	}
+	return opt, nil
 }

@@ -51,12 +51,26 @@ type Options struct {
 	MaxBodyBytes int64
 	// Version is returned by GET /version. Empty means DefaultVersion.
 	Version string
+	// Token, when set, must come with every request but GET /health as
+	// "Authorization: Bearer <token>" (what MLflow clients send for
+	// MLFLOW_TRACKING_TOKEN); otherwise HTTP 401. A loopback port is open to
+	// every user of a shared machine, so lathe run gives each job its own.
+	Token string
+	// AllowedHosts, when set, is the list of Host header values accepted
+	// (host or host:port); others get HTTP 403. It defends a loopback server
+	// against DNS rebinding from a browser.
+	AllowedHosts []string
+	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
+	// may call the API. A request with any other Origin header is refused:
+	// lathe serves no web UI, so by default no origin is allowed.
+	AllowedOrigins []string
 }
 
 // Server serves MLflow's tracking REST API over a store. It is an
 // http.Handler so that `lathe server` and `lathe run` can embed it. It is safe
 // for concurrent use.
 type Server struct {
+	guard   guard
 	st      *store.Store
 	log     *slog.Logger
 	maxBody int64
@@ -69,7 +83,7 @@ type Server struct {
 // New returns a Server over st. The caller keeps ownership of st and closes it
 // after the server has stopped.
 func New(st *store.Store, opt Options) *Server {
-	s := &Server{st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, version: opt.Version, historyPage: historyPage}
+	s := &Server{guard: newGuard(opt), st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, version: opt.Version, historyPage: historyPage}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -84,6 +98,10 @@ func New(st *store.Store, opt Options) *Server {
 
 // ServeHTTP routes one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.guard.check(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	p := r.URL.Path
 	switch p {
 	case "/health":
