@@ -203,12 +203,18 @@ func TestManyProcessesOneStore(t *testing.T) {
 		runID = m
 	}
 	servers := []*server{startServer(t, dir), startServer(t, dir)}
-	defer func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		for _, s := range servers {
 			_ = s.cmd.Process.Signal(os.Interrupt)
-			_ = s.cmd.Wait()
+			_ = s.cmd.Wait() // after Wait, s.out is no longer written
 		}
-	}()
+	}
+	defer stop()
 	const perWorker = 25
 	var wg sync.WaitGroup
 	errs := make(chan string, 100)
@@ -252,6 +258,7 @@ func TestManyProcessesOneStore(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+	stop()
 	for _, s := range servers {
 		if strings.Contains(s.out.String(), "locked") {
 			t.Errorf("server log mentions a lock error:\n%s", s.out.String())
