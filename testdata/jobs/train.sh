@@ -1,8 +1,9 @@
 #!/bin/sh
-# A toy training job for `lathe run`. It reports the way any program can, by
-# printing directive lines on stdout (docs/jobs.md), so it needs nothing but
-# a POSIX shell and awk; where python3 can import mlflow it also logs through
-# an MLflow client, which `lathe run` points at its own tracking API.
+# A toy training job for `lathe run`. It reports both ways: by printing
+# directive lines on stdout (docs/jobs.md), which needs nothing but a POSIX
+# shell and awk, and through the tracking API that `lathe run` serves it
+# (rest_client.py, Python's standard library only, wherever python3 exists;
+# mlflow_client.py too where the mlflow package is installed).
 #
 #   lathe run -p lr=0.1 -p epochs=5 -- sh testdata/jobs/train.sh
 #   lathe run -p lr=0.1 -p fail=1 -- sh testdata/jobs/train.sh   # exits 3
@@ -32,6 +33,9 @@ if [ "${LATHE_PARAM_FAIL:-0}" != 0 ]; then
 	exit 3
 fi
 
-if command -v python3 >/dev/null 2>&1 && python3 -c 'import mlflow' 2>/dev/null; then
-	python3 "$(dirname "$0")/mlflow_client.py"
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$(dirname "$0")/rest_client.py"
+	if python3 -c 'import mlflow' 2>/dev/null; then
+		python3 "$(dirname "$0")/mlflow_client.py"
+	fi
 fi
