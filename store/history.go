@@ -74,23 +74,20 @@ func (s *Store) MetricHistoryDownsampled(ctx context.Context, runID, key string,
 		}
 		return nil, fmt.Errorf("downsample %s/%s: %w", runID, key, err)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT step, ts, value, is_nan FROM metrics
-		WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) ORDER BY step, ts, value`, rid, key)
+	// Three columns, NaN points left out by SQLite.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT step, ts, value FROM metrics
+		WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) AND is_nan = 0
+		ORDER BY step, ts, value`, rid, key)
 	if err != nil {
 		return nil, fmt.Errorf("downsample %s/%s: %w", runID, key, err)
 	}
 	defer rows.Close()
 	pts := make([]Metric, 0, count)
 	for rows.Next() {
-		var m Metric
-		var nan int
-		if err := rows.Scan(&m.Step, &m.Timestamp, &m.Value, &nan); err != nil {
+		m := Metric{Key: key}
+		if err := rows.Scan(&m.Step, &m.Timestamp, &m.Value); err != nil {
 			return nil, err
 		}
-		if nan != 0 {
-			continue
-		}
-		m.Key = key
 		pts = append(pts, m)
 	}
 	if err := rows.Err(); err != nil {

@@ -392,3 +392,29 @@ func TestValidateKey(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricHistoryDownsampledKeepsTimestampsSkipsNaN(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	r, _ := s.CreateRun(ctx, RunCreate{})
+	var ms []Metric
+	for i := 0; i < 500; i++ {
+		v := float64(i)
+		if i == 7 {
+			v = math.NaN()
+		}
+		ms = append(ms, Metric{Key: "m", Step: int64(i), Timestamp: int64(1000 + i), Value: v})
+	}
+	if err := s.LogBatch(ctx, r.ID, Batch{Metrics: ms}); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := s.MetricHistoryDownsampled(ctx, r.ID, "m", 50)
+	if err != nil || len(pts) != 50 {
+		t.Fatalf("%d points, %v", len(pts), err)
+	}
+	for _, p := range pts {
+		if math.IsNaN(p.Value) || p.Timestamp != 1000+p.Step || p.Key != "m" {
+			t.Fatalf("bad point %+v", p)
+		}
+	}
+}
