@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/lathe-ml/lathe/store"
@@ -13,23 +11,8 @@ import (
 // The types below are the --json output. Their field names are a public,
 // documented interface (docs/cli.md): add fields, never rename them.
 
-// jsonFloat is a metric value: a JSON number, or one of the strings "NaN",
-// "Infinity" and "-Infinity", which JSON numbers cannot express.
-type jsonFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
+// jsonFloat writes NaN and ±Inf as protobuf JSON's strings.
+type jsonFloat = store.JSONFloat
 
 // jsonTime is a Unix-millisecond time written as RFC 3339 UTC with
 // milliseconds ("2026-11-27T10:00:00.123Z"), or null when zero (unknown).

@@ -1,8 +1,6 @@
 package mlflowapi
 
 import (
-	"encoding/json"
-	"math"
 	"strconv"
 
 	"github.com/lathe-ml/lathe/store"
@@ -16,23 +14,8 @@ import (
 // to_proto methods (for example RunInfo.end_time only once the run ended,
 // RunInfo.user_id always).
 
-// jsonFloat is a double in protobuf JSON.
-type jsonFloat float64
-
-// MarshalJSON writes finite values as numbers and the others as protobuf
-// JSON's strings.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return json.Marshal(v)
-}
+// jsonFloat writes NaN and ±Inf as protobuf JSON's strings.
+type jsonFloat = store.JSONFloat
 
 type kvJSON struct {
 	Key   string `json:"key"`
