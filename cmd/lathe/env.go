@@ -139,6 +139,18 @@ func (a *app) withStore(ctx context.Context, fn func(st *store.Store) error) (er
 	return fn(st)
 }
 
+// withRun opens the store, resolves ref (an id, unique id prefix or run
+// name) and runs fn with both.
+func (a *app) withRun(ctx context.Context, ref string, fn func(st *store.Store, r *store.Run) error) error {
+	return a.withStore(ctx, func(st *store.Store) error {
+		r, err := st.ResolveRun(ctx, ref)
+		if err != nil {
+			return err
+		}
+		return fn(st, r)
+	})
+}
+
 // openExisting opens the store only when it already holds a database; shell
 // completion uses it so that pressing TAB never creates a store.
 func (a *app) openExisting(ctx context.Context) (*store.Store, bool) {

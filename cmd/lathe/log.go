@@ -130,11 +130,7 @@ value again is fine, a different value is an error.`,
 		ValidArgsFunction: positional(false, a.runRefs(store.ActiveOnly)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				if err := st.LogBatch(ctx, r.ID, store.Batch{Params: []store.Param{{Key: args[1], Value: args[2]}}}); err != nil {
 					return fmt.Errorf("log param %q to run %s: %w", args[1], shortID(r.ID), err)
 				}
@@ -182,11 +178,7 @@ Log each epoch's value with its own --step to build a series.`,
 				return err
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				when := ts
 				if when == 0 {
 					when = a.env.now().UnixMilli()

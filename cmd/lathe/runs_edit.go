@@ -48,11 +48,7 @@ func newRunsRenameCmd(a *app) *cobra.Command {
 				return usagef("the new run name is empty")
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				nr, err := st.UpdateRun(ctx, r.ID, store.RunUpdate{Name: &args[1]})
 				if err != nil {
 					return fmt.Errorf("rename run %s: %w", shortID(r.ID), err)
@@ -84,11 +80,7 @@ with TEXT, or with standard input when TEXT is "-". An empty TEXT clears them.`,
 				text = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				nr, err := st.UpdateRun(ctx, r.ID, store.RunUpdate{Notes: &text})
 				if err != nil {
 					return fmt.Errorf("set notes of run %s: %w", shortID(r.ID), err)
@@ -123,11 +115,7 @@ func newRunsTagCmd(a *app) *cobra.Command {
 				return usagef("%s needs KEY=VALUE tags to set or --delete KEY", cmd.CommandPath())
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				for _, k := range del {
 					if err := st.DeleteTag(ctx, r.ID, k); err != nil {
 						return fmt.Errorf("delete tag %q of run %s: %w", k, shortID(r.ID), err)

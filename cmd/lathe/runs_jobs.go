@@ -292,11 +292,7 @@ what the job writes until it ends (Ctrl-C stops following, not the job).`,
 		ValidArgsFunction: positional(false, a.runRefs(store.All)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				a.recoverJobs(ctx, st)
 				jobs, err := st.ListJobs(ctx, store.JobQuery{RunID: r.ID, Limit: 1})
 				if err != nil {
@@ -372,11 +368,7 @@ host is stopped by its supervisor at its next heartbeat.`,
 		ValidArgsFunction: positional(false, a.runRefs(store.ActiveOnly)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				a.recoverJobs(ctx, st)
 				jobs, err := st.ListJobs(ctx, store.JobQuery{RunID: r.ID, ActiveOnly: true, Limit: 1})
 				if err != nil {

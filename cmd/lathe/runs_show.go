@@ -29,11 +29,7 @@ dataset inputs and notes. MLflow's system tags (mlflow.*) are hidden unless
 		ValidArgsFunction: positional(false, a.runRefs(store.All)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				exp := newExpNames(st).name(ctx, r.ExperimentID)
 				if a.json {
 					return writeJSON(a.env.Stdout, toRunJSON(r, exp))
@@ -150,11 +146,7 @@ largest-triangle-three-buckets), and NaN points are dropped.`,
 				return usagef("--points must be positive, not %d", points)
 			}
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st *store.Store) error {
-				r, err := st.ResolveRun(ctx, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				key := args[1]
 				sum, ok := metricOf(r, key)
 				if !ok {
