@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -143,10 +144,12 @@ type IntervalPoints struct {
 	Points []Metric
 }
 
-// MetricBulkInterval samples one metric of several runs (MLflow's
-// get-history-bulk-interval): about maxResults evenly spaced steps between
-// startStep and endStep, always including the first and last step present,
-// every point logged at a chosen step returned.
+// MetricBulkInterval samples one metric of several runs as MLflow's
+// get-history-bulk-interval does: about maxResults evenly spaced steps of
+// the union of the runs' steps between startStep and endStep, plus each
+// run's first and last step, so that every run's curve keeps its ends and
+// all runs share the sampled x values. Every point logged at a chosen step
+// is returned. Returns ErrNotFound for an unknown run.
 func (s *Store) MetricBulkInterval(ctx context.Context, runIDs []string, key string, startStep, endStep *int64, maxResults int) ([]IntervalPoints, error) {
 	if maxResults <= 0 {
 		maxResults = 2500
@@ -158,12 +161,15 @@ func (s *Store) MetricBulkInterval(ctx context.Context, runIDs []string, key str
 	if endStep != nil {
 		hi = *endStep
 	}
-	out := make([]IntervalPoints, 0, len(runIDs))
-	for _, runID := range runIDs {
+	rids := make([]int64, len(runIDs))
+	union := map[int64]bool{}
+	ends := map[int64]bool{}
+	for i, runID := range runIDs {
 		rid, err := s.runRowID(ctx, runID)
 		if err != nil {
 			return nil, err
 		}
+		rids[i] = rid
 		rows, err := s.rdb.QueryContext(ctx, `SELECT DISTINCT step FROM metrics WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?)
 			AND step BETWEEN ? AND ? ORDER BY step`, rid, key, lo, hi)
 		if err != nil {
@@ -177,17 +183,37 @@ func (s *Store) MetricBulkInterval(ctx context.Context, runIDs []string, key str
 				return nil, err
 			}
 			steps = append(steps, st)
+			union[st] = true
 		}
 		rows.Close()
-		ip := IntervalPoints{RunID: runID}
-		for _, st := range sampleSteps(steps, maxResults) {
-			pts, err := s.pointsAtStep(ctx, rid, key, st)
-			if err != nil {
-				return nil, err
-			}
-			ip.Points = append(ip.Points, pts...)
+		if len(steps) > 0 {
+			ends[steps[0]], ends[steps[len(steps)-1]] = true, true
 		}
-		out = append(out, ip)
+	}
+	all := make([]int64, 0, len(union))
+	for st := range union {
+		all = append(all, st)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	chosen := map[int64]bool{}
+	for _, st := range sampleSteps(all, maxResults) {
+		chosen[st] = true
+	}
+	for st := range ends {
+		chosen[st] = true
+	}
+	steps := make([]int64, 0, len(chosen))
+	for st := range chosen {
+		steps = append(steps, st)
+	}
+	stepsJSON, _ := json.Marshal(steps)
+	out := make([]IntervalPoints, 0, len(runIDs))
+	for i, runID := range runIDs {
+		pts, err := s.pointsAtSteps(ctx, rids[i], key, string(stepsJSON))
+		if err != nil {
+			return nil, fmt.Errorf("bulk interval %s: %w", runID, err)
+		}
+		out = append(out, IntervalPoints{RunID: runID, Points: pts})
 	}
 	return out, nil
 }
@@ -212,17 +238,20 @@ func sampleSteps(steps []int64, n int) []int64 {
 	return out
 }
 
-func (s *Store) pointsAtStep(ctx context.Context, rid int64, key string, step int64) ([]Metric, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT ts, value, is_nan FROM metrics WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) AND step = ? ORDER BY ts, value`, rid, key, step)
+// pointsAtSteps returns a series' points at the steps listed in a JSON array.
+func (s *Store) pointsAtSteps(ctx context.Context, rid int64, key, stepsJSON string) ([]Metric, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT step, ts, value, is_nan FROM metrics
+		WHERE run_id = ? AND key_id = (SELECT id FROM metric_keys WHERE key = ?) AND step IN (SELECT value FROM json_each(?))
+		ORDER BY step, ts, value`, rid, key, stepsJSON)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Metric
 	for rows.Next() {
-		m := Metric{Key: key, Step: step}
+		m := Metric{Key: key}
 		var nan int
-		if err := rows.Scan(&m.Timestamp, &m.Value, &nan); err != nil {
+		if err := rows.Scan(&m.Step, &m.Timestamp, &m.Value, &nan); err != nil {
 			return nil, err
 		}
 		m.Value = loadFloat(m.Value, nan)

@@ -418,3 +418,29 @@ func TestMetricHistoryDownsampledKeepsTimestampsSkipsNaN(t *testing.T) {
 		}
 	}
 }
+
+// Runs logged at different steps share the sampled steps, and each keeps its ends.
+func TestMetricBulkIntervalSharesStepsAcrossRuns(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	a, _ := s.CreateRun(ctx, RunCreate{})
+	b, _ := s.CreateRun(ctx, RunCreate{})
+	var ma, mb []Metric
+	for i := 0; i < 100; i++ {
+		ma = append(ma, Metric{Key: "m", Step: int64(i)})
+		mb = append(mb, Metric{Key: "m", Step: int64(2*i + 1)}) // odd steps 1..199
+	}
+	_ = s.LogBatch(ctx, a.ID, Batch{Metrics: ma})
+	_ = s.LogBatch(ctx, b.ID, Batch{Metrics: mb})
+	got, err := s.MetricBulkInterval(ctx, []string{a.ID, b.ID}, "m", nil, nil, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := got[0].Points, got[1].Points
+	if pa[0].Step != 0 || pa[len(pa)-1].Step != 99 || pb[0].Step != 1 || pb[len(pb)-1].Step != 199 {
+		t.Fatalf("ends lost: a %d..%d, b %d..%d", pa[0].Step, pa[len(pa)-1].Step, pb[0].Step, pb[len(pb)-1].Step)
+	}
+	if n := len(pa) + len(pb); n > 2*20+4 {
+		t.Fatalf("%d points for max_results 20", n)
+	}
+}
