@@ -31,13 +31,15 @@ const (
 	qRollback  = `ROLLBACK TO op`
 )
 
-var hotQueries = [...]string{qInsertParam, qSelectKeyID, qInsertKey, qRunStage, qSetTag, qEvent, qUpsertSummary, qSavepoint, qRelease, qRollback}
+func hotQueries() []string {
+	return []string{qInsertParam, qSelectKeyID, qInsertKey, qRunStage, qSetTag, qEvent, qUpsertSummary, qSavepoint, qRelease, qRollback}
+}
 
-// prepareHot prepares hotQueries and the metric inserts on the write
+// prepareHot prepares hotQueries() and the metric inserts on the write
 // connection before the writer starts.
 func (s *Store) prepareHot(ctx context.Context) error {
-	s.prepared = make(map[string]*sql.Stmt, len(hotQueries))
-	for _, q := range hotQueries {
+	s.prepared = map[string]*sql.Stmt{}
+	for _, q := range hotQueries() {
 		st, err := s.wdb.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", q, err)

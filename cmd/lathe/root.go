@@ -153,7 +153,9 @@ func newRootCmd(env *Env) *cobra.Command {
 		newExperimentsCmd(a),
 		withJobCmds(a, newRunsCmd(a)), newRunCmd(a),
 		newLogCmd(a),
+		newModelsCmd(a),
 		newServerCmd(a),
+		newGCCmd(a), newDuCmd(a),
 		newVersionCmd(a),
 		newCompletionCmd(a, root),
 	)

@@ -31,7 +31,8 @@ Deleting is soft: 'lathe runs restore' brings runs back.`,
 		RunE: groupRunE,
 	}
 	c.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsCompareCmd(a), newRunsMetricCmd(a),
-		newRunsRenameCmd(a), newRunsNoteCmd(a), newRunsTagCmd(a), newRunsStageCmd(a, true), newRunsStageCmd(a, false))
+		newRunsRenameCmd(a), newRunsNoteCmd(a), newRunsTagCmd(a), newRunsStageCmd(a, true), newRunsStageCmd(a, false),
+		newRunsArtifactsCmd(a))
 	return c
 }
 

@@ -64,6 +64,9 @@ type Options struct {
 	// may call the API. A request with any other Origin header is refused:
 	// lathe serves no web UI, so by default no origin is allowed.
 	AllowedOrigins []string
+	// MaxArtifactBytes bounds one artifact uploaded through the proxy
+	// (artifacts.go); zero means DefaultMaxArtifactBytes.
+	MaxArtifactBytes int64
 }
 
 // Server serves MLflow's tracking REST API over a store. It is an
@@ -74,6 +77,7 @@ type Server struct {
 	st      *store.Store
 	log     *slog.Logger
 	maxBody int64
+	maxArt  int64 // artifact upload cap; see artifactCap
 	version string
 	// historyPage is how many points one store call reads when a client
 	// asks for a whole metric series; tests lower it.
@@ -83,7 +87,7 @@ type Server struct {
 // New returns a Server over st. The caller keeps ownership of st and closes it
 // after the server has stopped.
 func New(st *store.Store, opt Options) *Server {
-	s := &Server{guard: newGuard(opt), st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, version: opt.Version, historyPage: historyPage}
+	s := &Server{guard: newGuard(opt), st: st, log: opt.Logger, maxBody: opt.MaxBodyBytes, maxArt: opt.MaxArtifactBytes, version: opt.Version, historyPage: historyPage}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -111,6 +115,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.plain(w, r, s.version)
 		return
 	}
+	if s.serveArtifactProxy(w, r) { // streamed bodies: not a JSON endpoint (artifacts.go)
+		return
+	}
 	var name string
 	switch {
 	case strings.HasPrefix(p, apiPrefix):
@@ -119,6 +126,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = p[len(ajaxPrefix):]
 	default:
 		s.writeError(w, r, errEndpoint(r.Method, p))
+		return
+	}
+	if s.serveVerbRoute(w, r, name) { // registry and logged models: PATCH, DELETE, path parameters (registry.go)
 		return
 	}
 	rt, ok := routes[name]

@@ -1,0 +1,820 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Disk hygiene: GC hard-deletes deleted runs and removes bytes nothing
+// references, DiskUsage says where the space goes, and CheckBlobFile makes
+// sure an opened object is the store's own file.
+
+// DefaultOrphanAge is how old an unrecorded file under objects/ must be
+// before GC removes it: younger ones may belong to an upload in flight.
+const DefaultOrphanAge = time.Hour
+
+const (
+	gcChunk       = 500   // objects or rows handled per write transaction
+	gcMetricChunk = 50000 // metric points deleted per write transaction
+	gcTrashPrefix = "gc-trash-"
+)
+
+// GCOptions tune GC. The zero value purges every deleted run and removes
+// unreferenced bytes older than DefaultOrphanAge.
+type GCOptions struct {
+	// DryRun reports what would be freed and changes nothing.
+	DryRun bool
+	// OlderThan purges only runs deleted at least this long ago by the
+	// store's clock. Zero purges every deleted run.
+	OlderThan time.Duration
+	// OrphanAge protects files under objects/ that no blob row names, and
+	// partial uploads in objects/tmp: they go only when older than this.
+	// Zero means DefaultOrphanAge.
+	OrphanAge time.Duration
+	// Settle is how long GC keeps unreferenced objects aside before removing
+	// them, so that a write that found an object just before GC moved it
+	// can still claim it (it is put back). Zero means one second; negative
+	// means none.
+	Settle time.Duration
+	// Vacuum rewrites lathe.db afterwards so that the pages of deleted rows
+	// return to the file system. It needs free space as large as the file.
+	Vacuum bool
+	// Now is the wall clock that file ages are measured by; file systems
+	// stamp files with it, not with the store's clock. Nil means time.Now.
+	Now func() time.Time
+	// Progress, when set, is called from GC's goroutine as it advances.
+	Progress func(GCProgress)
+
+	metricChunk int // points deleted per transaction; tests lower it
+}
+
+// GCProgress says how far GC has come in one phase.
+type GCProgress struct {
+	Phase       string // "runs", "blobs", "orphans", "sweep" or "vacuum"
+	Done, Total int
+}
+
+// GCReport is what GC freed or, for a dry run, would free.
+type GCReport struct {
+	DryRun        bool
+	RunsPurged    int
+	RunsKept      []string // deleted runs kept because a model version uses them
+	MetricPoints  int64
+	ArtifactFiles int64
+	Blobs         int // unreferenced objects removed
+	BlobBytes     int64
+	OrphanFiles   int // files under objects/ that no blob row names
+	OrphanBytes   int64
+	TempFiles     int // stale partial uploads in objects/tmp
+	TempBytes     int64
+	Restored      int   // objects put back because a write claimed them meanwhile
+	DBBytesBefore int64 // lathe.db (with -wal) before and after, with Vacuum
+	DBBytesAfter  int64
+	Problems      []string // what GC found wrong and left alone
+}
+
+// BytesFreed is the space returned outside lathe.db (see DB bytes for it).
+func (r *GCReport) BytesFreed() int64 { return r.BlobBytes + r.OrphanBytes + r.TempBytes }
+
+type gcRun struct {
+	rid  int64
+	uuid string
+	kept bool
+}
+
+// GC frees the disk of deleted runs and of bytes nothing references. It
+// hard-deletes runs in the deleted stage with their metric points, params,
+// tags, inputs, lineage edges and artifact records (the audit events stay),
+// then removes objects whose reference count is zero, files under objects/
+// that no blob row names and stale partial uploads. Runs a model version
+// refers to are kept. Objects are moved aside inside write transactions and
+// removed after Settle, so GC never takes bytes from a concurrent write.
+func (s *Store) GC(ctx context.Context, opt GCOptions) (rep *GCReport, err error) {
+	if opt.OrphanAge <= 0 {
+		opt.OrphanAge = DefaultOrphanAge
+	}
+	if opt.Settle == 0 {
+		opt.Settle = time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.metricChunk <= 0 {
+		opt.metricChunk = gcMetricChunk
+	}
+	progress := func(phase string, done, total int) {
+		if opt.Progress != nil {
+			opt.Progress(GCProgress{phase, done, total})
+		}
+	}
+	rep = &GCReport{DryRun: opt.DryRun}
+	cutoff := int64(math.MaxInt64)
+	if opt.OlderThan > 0 {
+		cutoff = s.Now() - opt.OlderThan.Milliseconds()
+	}
+	runs, err := s.gcCandidates(ctx, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range runs {
+		if c.kept {
+			rep.RunsKept = append(rep.RunsKept, c.uuid)
+		}
+	}
+	if opt.DryRun {
+		return rep, s.gcPlan(ctx, cutoff, runs, opt, rep)
+	}
+	for i, c := range runs {
+		progress("runs", i, len(runs))
+		if c.kept {
+			continue
+		}
+		if err := s.purgeRun(ctx, c, opt.metricChunk, rep); err != nil {
+			return rep, err
+		}
+	}
+	progress("runs", len(runs), len(runs))
+	objects := filepath.Join(s.dir, ObjectsDir)
+	trash, err := os.MkdirTemp(objects, gcTrashPrefix)
+	if err != nil {
+		return rep, fmt.Errorf("gc: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			gcUndo(s, trash) // interrupted: objects go home; a later GC removes them safely
+		}
+	}()
+	progress("blobs", 0, 0)
+	if err := s.gcBlobs(ctx, trash, rep); err != nil {
+		return rep, err
+	}
+	if err := s.gcOrphans(ctx, opt, trash, rep, progress); err != nil {
+		return rep, err
+	}
+	if opt.Settle > 0 {
+		select {
+		case <-time.After(opt.Settle):
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		}
+	}
+	if err := s.gcSweep(ctx, trash, opt, rep, progress); err != nil {
+		return rep, err
+	}
+	err = s.write(ctx, func(tx *Tx) error {
+		return tx.event("store.gc", "store", jsonObj("runs", rep.RunsPurged, "metric_points", rep.MetricPoints,
+			"artifact_files", rep.ArtifactFiles, "blobs", rep.Blobs, "orphans", rep.OrphanFiles,
+			"temp_files", rep.TempFiles, "bytes_freed", rep.BytesFreed()))
+	})
+	if err != nil {
+		return rep, err
+	}
+	if opt.Vacuum {
+		progress("vacuum", 0, 1)
+		rep.DBBytesBefore = s.dbBytes()
+		if _, err := s.wdb.ExecContext(ctx, "VACUUM"); err != nil {
+			return rep, fmt.Errorf("gc: vacuum: %w", err)
+		}
+		if _, err := s.wdb.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			return rep, fmt.Errorf("gc: checkpoint: %w", err)
+		}
+		rep.DBBytesAfter = s.dbBytes()
+		progress("vacuum", 1, 1)
+	}
+	return rep, nil
+}
+
+// purgeWhere selects the runs GC may hard-delete; ?1 is the deleted-before
+// cutoff.
+const purgeWhere = `r.lifecycle_stage = 'deleted' AND coalesce(r.deleted_time, 0) <= ?1
+	AND NOT EXISTS (SELECT 1 FROM model_versions mv WHERE mv.run_id = r.id)`
+
+func (s *Store) gcCandidates(ctx context.Context, cutoff int64) ([]gcRun, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT r.id, r.uuid, EXISTS (SELECT 1 FROM model_versions mv WHERE mv.run_id = r.id)
+		FROM runs r WHERE r.lifecycle_stage = 'deleted' AND coalesce(r.deleted_time, 0) <= ? ORDER BY r.id`, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("gc: list deleted runs: %w", err)
+	}
+	defer rows.Close()
+	var out []gcRun
+	for rows.Next() {
+		var c gcRun
+		if err := rows.Scan(&c.rid, &c.uuid, &c.kept); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// gcPlan fills a dry run's report from queries and a scan, changing nothing.
+func (s *Store) gcPlan(ctx context.Context, cutoff int64, runs []gcRun, opt GCOptions, rep *GCReport) error {
+	for _, c := range runs {
+		if !c.kept {
+			rep.RunsPurged++
+		}
+	}
+	err := s.rdb.QueryRowContext(ctx, `SELECT
+		(SELECT coalesce(sum(m.count), 0) FROM metric_summary m JOIN runs r ON r.id = m.run_id WHERE `+purgeWhere+`),
+		(SELECT count(*) FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE `+purgeWhere+`)`, cutoff).
+		Scan(&rep.MetricPoints, &rep.ArtifactFiles)
+	if err != nil {
+		return fmt.Errorf("gc: plan: %w", err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `WITH gone AS (SELECT a.hash, count(*) AS n FROM artifacts a JOIN runs r ON r.id = a.run_id
+			WHERE `+purgeWhere+` GROUP BY a.hash)
+		SELECT b.hash FROM blobs b LEFT JOIN gone g ON g.hash = b.hash
+		WHERE b.location = 'local' AND b.refcount - coalesce(g.n, 0) <= 0`, cutoff)
+	if err != nil {
+		return fmt.Errorf("gc: plan: %w", err)
+	}
+	hashes, err := scanStrings(rows)
+	if err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		rep.Blobs++
+		if p, err := s.blobPath(h); err == nil {
+			if fi, err := os.Lstat(p); err == nil {
+				rep.BlobBytes += fi.Size()
+			}
+		}
+	}
+	return s.gcOrphans(ctx, opt, "", rep, func(string, int, int) {})
+}
+
+// purgeRun hard-deletes one run: its metric points a chunk per transaction
+// (so the writer is never held for long), then the rest in one. Each
+// transaction first checks the run is still deleted, so a run restored
+// meanwhile keeps what it has left.
+func (s *Store) purgeRun(ctx context.Context, c gcRun, chunk int, rep *GCReport) error {
+	for {
+		var points, files int64
+		var done, purged bool
+		err := s.write(ctx, func(tx *Tx) error {
+			points, files, done, purged = 0, 0, true, false
+			var stage string
+			var kept bool
+			err := tx.queryRow(`SELECT lifecycle_stage, EXISTS (SELECT 1 FROM model_versions WHERE run_id = ?1) FROM runs WHERE id = ?1 AND uuid = ?2`,
+				c.rid, c.uuid).Scan(&stage, &kept)
+			if isNoRows(err) || err == nil && (stage != StageDeleted || kept) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			res, err := tx.exec(`DELETE FROM metrics WHERE run_id = ?1 AND (key_id, step, ts, value, is_nan) IN
+				(SELECT key_id, step, ts, value, is_nan FROM metrics WHERE run_id = ?1 LIMIT ?2)`, c.rid, chunk)
+			if err != nil {
+				return fmt.Errorf("gc: delete metrics of run %s: %w", c.uuid, err)
+			}
+			if points, _ = res.RowsAffected(); points == int64(chunk) {
+				done = false
+				return nil
+			}
+			rows, err := tx.tx.QueryContext(tx.ctx, `DELETE FROM artifacts WHERE run_id = ? RETURNING hash`, c.rid)
+			if err != nil {
+				return fmt.Errorf("gc: delete artifacts of run %s: %w", c.uuid, err)
+			}
+			hashes, err := scanStrings(rows)
+			if err != nil {
+				return err
+			}
+			for _, h := range hashes {
+				if err := tx.unrefBlob(h); err != nil {
+					return err
+				}
+			}
+			files = int64(len(hashes))
+			if _, err := tx.exec(`DELETE FROM lineage WHERE from_kind = 'run' AND from_id = ?1 OR to_kind = 'run' AND to_id = ?1`, c.uuid); err != nil {
+				return fmt.Errorf("gc: delete lineage of run %s: %w", c.uuid, err)
+			}
+			if _, err := tx.exec(`DELETE FROM runs WHERE id = ?`, c.rid); err != nil {
+				if isConstraint(err) {
+					return errReferenced{err}
+				}
+				return fmt.Errorf("gc: delete run %s: %w", c.uuid, err)
+			}
+			purged = true
+			return tx.event("run.purged", "run:"+c.uuid, jsonObj("artifact_files", files))
+		})
+		var ref errReferenced
+		if errors.As(err, &ref) {
+			rep.RunsKept = append(rep.RunsKept, c.uuid)
+			rep.Problems = append(rep.Problems, fmt.Sprintf("run %s is still referenced (%v); kept", c.uuid, ref.err))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rep.MetricPoints += points
+		rep.ArtifactFiles += files
+		if purged {
+			rep.RunsPurged++
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// errReferenced is a run another table still refers to without a cascade.
+type errReferenced struct{ err error }
+
+func (e errReferenced) Error() string { return e.err.Error() }
+
+// gcBlobs drops blob rows no longer referenced and moves their objects into
+// trash/blob, inside the transaction that drops the row.
+func (s *Store) gcBlobs(ctx context.Context, trash string, rep *GCReport) error {
+	dst := filepath.Join(trash, "blob")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	after := ""
+	for {
+		var n int
+		var last string
+		var problems []string
+		err := s.write(ctx, func(tx *Tx) error {
+			problems = nil
+			rows, err := tx.tx.QueryContext(tx.ctx, `SELECT hash FROM blobs WHERE refcount <= 0 AND location = 'local' AND hash > ? ORDER BY hash LIMIT ?`, after, gcChunk)
+			if err != nil {
+				return err
+			}
+			hashes, err := scanStrings(rows)
+			if err != nil {
+				return err
+			}
+			n, last = len(hashes), ""
+			for _, h := range hashes {
+				last = h
+				if _, err := tx.exec(`DELETE FROM blobs WHERE hash = ? AND refcount <= 0`, h); err != nil {
+					if !isConstraint(err) {
+						return err
+					}
+					// An artifact row still names it: the refcount is wrong.
+					problems = append(problems, fmt.Sprintf("blob %s has refcount 0 but is still referenced; kept", h))
+					continue
+				}
+				src, _ := s.blobPath(h)
+				if err := os.Rename(src, filepath.Join(dst, strings.TrimPrefix(h, "sha256:"))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("gc: move %s aside: %w", h, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rep.Problems = append(rep.Problems, problems...)
+		if n < gcChunk {
+			return nil
+		}
+		after = last
+	}
+}
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// orphan is a file under objects/ that may be unrecorded.
+type orphan struct {
+	rel, hash string // hash is "" when the name is not one
+	size      int64
+	link, old bool
+}
+
+// gcOrphans finds files under objects/ that no blob row names and stale
+// partial uploads; with trash == "" it only counts them (dry run).
+// Symbolic links are never followed: an unrecorded one is removed as a
+// link, and one standing where a recorded blob should be is reported.
+func (s *Store) gcOrphans(ctx context.Context, opt GCOptions, trash string, rep *GCReport, progress func(string, int, int)) error {
+	objects := filepath.Join(s.dir, ObjectsDir)
+	old := func(fi fs.FileInfo) bool { return opt.Now().Sub(fi.ModTime()) >= opt.OrphanAge }
+	tmps, _ := os.ReadDir(filepath.Join(objects, "tmp"))
+	for _, e := range tmps {
+		fi, err := e.Info()
+		if err != nil || fi.IsDir() || !old(fi) {
+			continue
+		}
+		if trash == "" || os.Remove(filepath.Join(objects, "tmp", e.Name())) == nil {
+			rep.TempFiles++
+			rep.TempBytes += fi.Size()
+		}
+	}
+	var cands []orphan
+	tops, err := os.ReadDir(objects)
+	if err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	for _, top := range tops {
+		if len(top.Name()) != 2 || !isLowerHex(top.Name()) || !top.IsDir() {
+			continue
+		}
+		ents, err := os.ReadDir(filepath.Join(objects, top.Name()))
+		if err != nil {
+			return fmt.Errorf("gc: %w", err)
+		}
+		for _, e := range ents {
+			fi, err := e.Info()
+			if err != nil {
+				continue
+			}
+			o := orphan{rel: top.Name() + "/" + e.Name(), size: fi.Size(), link: fi.Mode()&fs.ModeSymlink != 0, old: old(fi)}
+			if len(e.Name()) == 62 && isLowerHex(e.Name()) {
+				o.hash = "sha256:" + top.Name() + e.Name()
+			}
+			switch {
+			case fi.IsDir():
+				rep.Problems = append(rep.Problems, fmt.Sprintf("objects/%s is a directory; left alone", o.rel))
+			case o.link || o.old:
+				cands = append(cands, o)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	dst := filepath.Join(trash, "orphan")
+	if trash != "" {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return fmt.Errorf("gc: %w", err)
+		}
+	}
+	progress("orphans", 0, len(cands))
+	for i := 0; i < len(cands); i += gcChunk {
+		if i > 0 {
+			progress("orphans", i, len(cands))
+		}
+		chunk := cands[i:min(i+gcChunk, len(cands))]
+		if trash == "" {
+			_, err := s.sortOrphans(chunk, rep, func(h string) (int, error) {
+				var n int
+				err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM blobs WHERE hash = ?`, h).Scan(&n)
+				return n, err
+			}, func(o orphan) error {
+				rep.OrphanFiles++
+				rep.OrphanBytes += o.size
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		var problems []string
+		err := s.write(ctx, func(tx *Tx) error {
+			var err error
+			problems, err = s.sortOrphans(chunk, rep, func(h string) (int, error) {
+				var n int
+				err := tx.queryRow(`SELECT count(*) FROM blobs WHERE hash = ?`, h).Scan(&n)
+				return n, err
+			}, func(o orphan) error {
+				name := strings.TrimPrefix(o.hash, "sha256:")
+				if name == "" {
+					name = "x-" + strings.ReplaceAll(o.rel, "/", "-")
+				}
+				err := os.Rename(filepath.Join(objects, o.rel), filepath.Join(dst, name))
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("gc: move objects/%s aside: %w", o.rel, err)
+				}
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		rep.Problems = append(rep.Problems, problems...)
+	}
+	return nil
+}
+
+// sortOrphans applies remove to the unrecorded old files of chunk and
+// returns the problems it saw (a link where a recorded blob should be).
+// For a dry run it appends the problems to rep itself.
+func (s *Store) sortOrphans(chunk []orphan, rep *GCReport, rows func(hash string) (int, error), remove func(orphan) error) ([]string, error) {
+	var problems []string
+	for _, o := range chunk {
+		n := 0
+		if o.hash != "" {
+			var err error
+			if n, err = rows(o.hash); err != nil {
+				return nil, err
+			}
+		}
+		switch {
+		case n > 0 && o.link:
+			problems = append(problems, fmt.Sprintf("objects/%s is a symbolic link where blob %s should be; left alone (that blob's bytes are missing)", o.rel, o.hash))
+		case n > 0 || !o.old && !o.link: // lathe never makes links: any age goes
+		default:
+			if err := remove(o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if rep.DryRun {
+		rep.Problems = append(rep.Problems, problems...)
+	}
+	return problems, nil
+}
+
+// gcSweep empties this GC's trash directory and any that an interrupted
+// GC left long ago (a concurrent GC's is younger): an object whose blob row
+// exists again while its place is empty is put back; everything else is
+// removed and counted.
+func (s *Store) gcSweep(ctx context.Context, mine string, opt GCOptions, rep *GCReport, progress func(string, int, int)) error {
+	objects := filepath.Join(s.dir, ObjectsDir)
+	trashes, _ := filepath.Glob(filepath.Join(objects, gcTrashPrefix+"*"))
+	for _, trash := range trashes {
+		if fi, err := os.Lstat(trash); trash != mine && (err != nil || !fi.IsDir() || opt.Now().Sub(fi.ModTime()) < opt.OrphanAge) {
+			continue
+		}
+		for _, kind := range []string{"blob", "orphan"} {
+			dir := filepath.Join(trash, kind)
+			ents, _ := os.ReadDir(dir)
+			for i := 0; i < len(ents); i += gcChunk {
+				progress("sweep", i, len(ents))
+				chunk := ents[i:min(i+gcChunk, len(ents))]
+				var files, restored int
+				var bytes int64
+				err := s.write(ctx, func(tx *Tx) error {
+					files, restored, bytes = 0, 0, 0
+					for _, e := range chunk {
+						p := filepath.Join(dir, e.Name())
+						fi, err := os.Lstat(p)
+						if err != nil {
+							continue
+						}
+						if hash := "sha256:" + e.Name(); len(e.Name()) == 64 && isLowerHex(e.Name()) {
+							var n int
+							if err := tx.queryRow(`SELECT count(*) FROM blobs WHERE hash = ?`, hash).Scan(&n); err != nil {
+								return err
+							}
+							home, _ := s.blobPath(hash)
+							if _, err := os.Lstat(home); n > 0 && errors.Is(err, fs.ErrNotExist) {
+								if err := os.MkdirAll(filepath.Dir(home), 0o755); err != nil {
+									return err
+								}
+								if err := os.Rename(p, home); err != nil {
+									return fmt.Errorf("gc: put %s back: %w", hash, err)
+								}
+								restored++
+								continue
+							}
+						}
+						if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+							return fmt.Errorf("gc: %w", err)
+						}
+						files++
+						bytes += fi.Size()
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				rep.Restored += restored
+				if kind == "blob" {
+					rep.Blobs += files
+					rep.BlobBytes += bytes
+				} else {
+					rep.OrphanFiles += files
+					rep.OrphanBytes += bytes
+				}
+			}
+			_ = os.Remove(dir)
+		}
+		if err := os.Remove(trash); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("could not remove %s: %v", trash, err))
+		}
+	}
+	return nil
+}
+
+// gcUndo moves the objects of an interrupted GC's trash back where they
+// were; what it cannot place stays for a later sweep.
+func gcUndo(s *Store, trash string) {
+	for _, kind := range []string{"blob", "orphan"} {
+		ents, _ := os.ReadDir(filepath.Join(trash, kind))
+		for _, e := range ents {
+			if home, err := s.blobPath("sha256:" + e.Name()); err == nil {
+				if _, err := os.Lstat(home); errors.Is(err, fs.ErrNotExist) {
+					_ = os.Rename(filepath.Join(trash, kind, e.Name()), home)
+				}
+			}
+		}
+	}
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// dbBytes is the size of lathe.db with its -wal and -shm files.
+func (s *Store) dbBytes() int64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(filepath.Join(s.dir, DBFile+suffix)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// CheckBlobFile verifies that f, as opened by OpenBlob or OpenArtifact, is
+// a regular file inside objects/ that was not reached through a symbolic
+// link, so that a link planted under objects/ never makes lathe serve a
+// file from elsewhere. The error (not one of the sentinels: it means the
+// store is damaged) says what is wrong.
+func (s *Store) CheckBlobFile(f *os.File) error {
+	objects := filepath.Join(s.dir, ObjectsDir)
+	rel, err := filepath.Rel(objects, f.Name())
+	if err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("object %s is outside %s", f.Name(), objects)
+	}
+	root, err := os.OpenRoot(objects)
+	if err != nil {
+		return fmt.Errorf("check object: %w", err)
+	}
+	defer root.Close()
+	li, err := root.Lstat(rel)
+	if err != nil {
+		return fmt.Errorf("check object %s: %w", rel, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("check object %s: %w", rel, err)
+	}
+	if !li.Mode().IsRegular() || !fi.Mode().IsRegular() || !os.SameFile(li, fi) {
+		return fmt.Errorf("object objects/%s is not a regular file of the store (a symbolic link or special file was planted there); refusing to read it", rel)
+	}
+	return nil
+}
+
+// Usage is what a store's disk holds, for `lathe du`.
+type Usage struct {
+	DBBytes     int64 // lathe.db with its -wal and -shm files
+	DBFreeBytes int64 // free pages inside lathe.db that a vacuum would return
+	// Tables holds bytes per table and index (with UsageOptions.Tables).
+	Tables            []TableUsage
+	ObjectsBytes      int64 // every file under objects/, as the disk has them
+	ObjectFiles       int64
+	BlobBytes         int64 // referenced objects, as recorded
+	Blobs             int64
+	UnreferencedBytes int64 // recorded objects nothing references (gc frees them)
+	Unreferenced      int64
+	TempBytes         int64 // partial uploads in objects/tmp
+	TempFiles         int64
+	Experiments       []ExperimentUsage
+	Runs              []RunUsage // the runs using the most space, largest first
+	RunCount          int        // all runs, of which Runs lists the top
+}
+
+// TableUsage is the space one table or index takes in lathe.db.
+type TableUsage struct {
+	Name  string
+	Bytes int64
+}
+
+// ExperimentUsage totals an experiment's runs. Artifact bytes count each
+// run's files; equal content is stored once, so the disk may hold less.
+type ExperimentUsage struct {
+	ID                           int64
+	Name, Stage                  string
+	Runs, DeletedRuns            int64
+	ArtifactFiles, ArtifactBytes int64
+	MetricPoints                 int64
+}
+
+// RunUsage is one run's share.
+type RunUsage struct {
+	ID, Name, Stage              string
+	ExperimentID                 int64
+	ArtifactFiles, ArtifactBytes int64
+	MetricPoints                 int64
+}
+
+// UsageOptions tune DiskUsage.
+type UsageOptions struct {
+	// TopRuns bounds Usage.Runs (default 20; negative: every run).
+	TopRuns int
+	// Tables measures every table and index (SQLite's dbstat reads the
+	// whole database file, so this is slow on a large store).
+	Tables bool
+}
+
+// usageWith sums artifacts and metric points per run.
+const usageWith = `WITH a AS (SELECT run_id, count(*) AS n, sum(size) AS bytes FROM artifacts GROUP BY run_id),
+	m AS (SELECT run_id, sum(count) AS points FROM metric_summary GROUP BY run_id) `
+
+// DiskUsage reports where a store's space goes: the database, the objects
+// directory, and per experiment and run the artifact bytes and metric
+// points. It only reads.
+func (s *Store) DiskUsage(ctx context.Context, opt UsageOptions) (*Usage, error) {
+	if opt.TopRuns == 0 {
+		opt.TopRuns = 20
+	}
+	u := &Usage{DBBytes: s.dbBytes()}
+	err := s.rdb.QueryRowContext(ctx, `SELECT (SELECT freelist_count FROM pragma_freelist_count) * (SELECT page_size FROM pragma_page_size),
+		(SELECT count(*) FROM runs),
+		(SELECT count(*) FROM blobs WHERE refcount > 0), (SELECT coalesce(sum(size), 0) FROM blobs WHERE refcount > 0),
+		(SELECT count(*) FROM blobs WHERE refcount <= 0), (SELECT coalesce(sum(size), 0) FROM blobs WHERE refcount <= 0)`).
+		Scan(&u.DBFreeBytes, &u.RunCount, &u.Blobs, &u.BlobBytes, &u.Unreferenced, &u.UnreferencedBytes)
+	if err != nil {
+		return nil, fmt.Errorf("disk usage: %w", err)
+	}
+	objects := filepath.Join(s.dir, ObjectsDir)
+	err = filepath.WalkDir(objects, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			u.ObjectFiles++
+			u.ObjectsBytes += fi.Size()
+			if filepath.Base(filepath.Dir(p)) == "tmp" && filepath.Dir(filepath.Dir(p)) == objects {
+				u.TempFiles++
+				u.TempBytes += fi.Size()
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, usageWith+`SELECT e.id, e.name, e.lifecycle_stage,
+		count(r.id), count(r.id) FILTER (WHERE r.lifecycle_stage = 'deleted'),
+		coalesce(sum(a.n), 0), coalesce(sum(a.bytes), 0), coalesce(sum(m.points), 0)
+		FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id
+		LEFT JOIN a ON a.run_id = r.id LEFT JOIN m ON m.run_id = r.id
+		GROUP BY e.id ORDER BY e.id`)
+	if err != nil {
+		return nil, fmt.Errorf("disk usage: %w", err)
+	}
+	for rows.Next() {
+		var e ExperimentUsage
+		if err := rows.Scan(&e.ID, &e.Name, &e.Stage, &e.Runs, &e.DeletedRuns, &e.ArtifactFiles, &e.ArtifactBytes, &e.MetricPoints); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		u.Experiments = append(u.Experiments, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.rdb.QueryContext(ctx, usageWith+`SELECT r.uuid, r.name, r.lifecycle_stage, r.experiment_id,
+		coalesce(a.n, 0), coalesce(a.bytes, 0), coalesce(m.points, 0)
+		FROM runs r LEFT JOIN a ON a.run_id = r.id LEFT JOIN m ON m.run_id = r.id
+		ORDER BY coalesce(a.bytes, 0) DESC, coalesce(m.points, 0) DESC, r.id LIMIT ?`, max(opt.TopRuns, -1))
+	if err != nil {
+		return nil, fmt.Errorf("disk usage: %w", err)
+	}
+	for rows.Next() {
+		var r RunUsage
+		if err := rows.Scan(&r.ID, &r.Name, &r.Stage, &r.ExperimentID, &r.ArtifactFiles, &r.ArtifactBytes, &r.MetricPoints); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		u.Runs = append(u.Runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if opt.Tables {
+		rows, err := s.rdb.QueryContext(ctx, `SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC, 1`)
+		if err != nil {
+			return nil, fmt.Errorf("disk usage: tables: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t TableUsage
+			if err := rows.Scan(&t.Name, &t.Bytes); err != nil {
+				return nil, err
+			}
+			u.Tables = append(u.Tables, t)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
