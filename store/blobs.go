@@ -80,18 +80,42 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (b Blob, created bool,
 	return b, true, nil
 }
 
-// OpenBlob opens a blob's bytes for reading. Returns ErrNotFound when the
-// object is missing.
+// OpenBlob opens a blob's bytes for reading. It reads only a regular file
+// of the store: a symbolic link or special file planted under objects/ (to
+// make lathe serve a file from elsewhere) is refused. Returns ErrNotFound
+// when the object is missing.
 func (s *Store) OpenBlob(hash string) (*os.File, error) {
 	p, err := s.blobPath(hash)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, notFound("blob %s is missing from %s", hash, filepath.Join(s.dir, ObjectsDir))
+	objects := filepath.Join(s.dir, ObjectsDir)
+	rel, _ := filepath.Rel(objects, p)
+	root, err := os.OpenRoot(objects)
+	if err != nil {
+		return nil, fmt.Errorf("open object store: %w", err)
 	}
-	return f, err
+	defer root.Close()
+	li, err := root.Lstat(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound("blob %s is missing from %s", hash, objects)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open object %s: %w", rel, err)
+	}
+	if !li.Mode().IsRegular() {
+		return nil, fmt.Errorf("object objects/%s is not a regular file of the store (a symbolic link or special file was planted there); refusing to read it", rel)
+	}
+	f, err := root.Open(rel)
+	if err != nil {
+		return nil, fmt.Errorf("open object %s: %w", rel, err)
+	}
+	// The file opened must be the one checked (no swap in between).
+	if fi, err := f.Stat(); err != nil || !os.SameFile(li, fi) {
+		f.Close()
+		return nil, fmt.Errorf("object objects/%s changed while being opened; refusing to read it", rel)
+	}
+	return f, nil
 }
 
 func syncDir(dir string) {
@@ -114,11 +138,20 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// refBlob records one more reference to a blob inside a transaction.
+// refBlob records one more reference to a blob inside a transaction. The
+// object must still be on disk: gc removes unreferenced objects inside the
+// writer too, so checking here (not when PutBlob found the bytes already
+// stored) closes the window in which a concurrent gc could take them.
 func (t *Tx) refBlob(b Blob) error {
-	_, err := t.exec(`INSERT INTO blobs (hash, size, refcount, created) VALUES (?, ?, 1, ?)
-		ON CONFLICT (hash) DO UPDATE SET refcount = refcount + 1`, b.Hash, b.Size, t.now)
+	p, err := t.s.blobPath(b.Hash)
 	if err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() != b.Size {
+		return badState("the stored bytes of %s went away before they were recorded (a concurrent gc?); try again", b.Hash)
+	}
+	if _, err := t.exec(`INSERT INTO blobs (hash, size, refcount, created) VALUES (?, ?, 1, ?)
+		ON CONFLICT (hash) DO UPDATE SET refcount = refcount + 1`, b.Hash, b.Size, t.now); err != nil {
 		return fmt.Errorf("reference blob %s: %w", b.Hash, err)
 	}
 	return nil

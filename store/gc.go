@@ -16,7 +16,7 @@ import (
 )
 
 // Disk hygiene: GC hard-deletes deleted runs and removes bytes nothing
-// references, DiskUsage says where the space goes, and CheckBlobFile makes
+// references, DiskUsage says where the space goes; OpenBlob makes
 // sure an opened object is the store's own file.
 
 // DefaultOrphanAge is how old an unrecorded file under objects/ must be
@@ -637,36 +637,6 @@ func (s *Store) dbBytes() int64 {
 		}
 	}
 	return n
-}
-
-// CheckBlobFile verifies that f, as opened by OpenBlob or OpenArtifact, is
-// a regular file inside objects/ that was not reached through a symbolic
-// link, so that a link planted under objects/ never makes lathe serve a
-// file from elsewhere. The error (not one of the sentinels: it means the
-// store is damaged) says what is wrong.
-func (s *Store) CheckBlobFile(f *os.File) error {
-	objects := filepath.Join(s.dir, ObjectsDir)
-	rel, err := filepath.Rel(objects, f.Name())
-	if err != nil || !filepath.IsLocal(rel) {
-		return fmt.Errorf("object %s is outside %s", f.Name(), objects)
-	}
-	root, err := os.OpenRoot(objects)
-	if err != nil {
-		return fmt.Errorf("check object: %w", err)
-	}
-	defer root.Close()
-	li, err := root.Lstat(rel)
-	if err != nil {
-		return fmt.Errorf("check object %s: %w", rel, err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("check object %s: %w", rel, err)
-	}
-	if !li.Mode().IsRegular() || !fi.Mode().IsRegular() || !os.SameFile(li, fi) {
-		return fmt.Errorf("object objects/%s is not a regular file of the store (a symbolic link or special file was planted there); refusing to read it", rel)
-	}
-	return nil
 }
 
 // Usage is what a store's disk holds, for `lathe du`.
