@@ -195,13 +195,16 @@ func (s *Store) GC(ctx context.Context, opt GCOptions) (rep *GCReport, err error
 }
 
 // purgeWhere selects the runs GC may hard-delete; ?1 is the deleted-before
-// cutoff.
+// cutoff. A run whose import is under way is hidden as deleted until it is
+// complete (store/import.go): it is not garbage.
 const purgeWhere = `r.lifecycle_stage = 'deleted' AND coalesce(r.deleted_time, 0) <= ?1
-	AND NOT EXISTS (SELECT 1 FROM model_versions mv WHERE mv.run_id = r.id)`
+	AND NOT EXISTS (SELECT 1 FROM model_versions mv WHERE mv.run_id = r.id)
+	AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.key = '` + TagImportIncomplete + `')`
 
 func (s *Store) gcCandidates(ctx context.Context, cutoff int64) ([]gcRun, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT r.id, r.uuid, EXISTS (SELECT 1 FROM model_versions mv WHERE mv.run_id = r.id)
-		FROM runs r WHERE r.lifecycle_stage = 'deleted' AND coalesce(r.deleted_time, 0) <= ? ORDER BY r.id`, cutoff)
+		FROM runs r WHERE r.lifecycle_stage = 'deleted' AND coalesce(r.deleted_time, 0) <= ?
+		AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.key = '`+TagImportIncomplete+`') ORDER BY r.id`, cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("gc: list deleted runs: %w", err)
 	}

@@ -409,3 +409,26 @@ func TestGCKeepsRunsStillReferenced(t *testing.T) {
 		f.Close()
 	}
 }
+
+// A run hidden while its import is under way is not garbage.
+func TestGCSkipsRunsBeingImported(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	r, _ := s.CreateRun(ctx, RunCreate{})
+	if err := s.LogBatch(ctx, r.ID, Batch{Tags: []Tag{{TagImportIncomplete, "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRunStage(ctx, r.ID, StageDeleted); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.GC(ctx, GCOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RunsPurged != 0 {
+		t.Fatalf("gc purged a run being imported: %+v", rep)
+	}
+	if _, err := s.GetRun(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -153,6 +153,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newExperimentsCmd(a),
 		withJobCmds(a, newRunsCmd(a)), newRunCmd(a),
 		newLogCmd(a),
+		newImportCmd(a),
 		newModelsCmd(a),
 		newServerCmd(a),
 		newGCCmd(a), newDuCmd(a),
