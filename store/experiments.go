@@ -20,6 +20,9 @@ func (s *Store) CreateExperiment(ctx context.Context, name, artifactLocation str
 	if utf8.RuneCountInString(name) > MaxExperimentName {
 		return 0, invalid("experiment name is over %d characters", MaxExperimentName)
 	}
+	if err := checkArtifactLocation(artifactLocation); err != nil {
+		return 0, err
+	}
 	for _, t := range tags {
 		if err := validateExperimentTag(t); err != nil {
 			return 0, err
@@ -314,4 +317,21 @@ func (t *Tx) experimentStage(id int64) (string, error) {
 		return "", notFound("no experiment with id %d", id)
 	}
 	return stage, err
+}
+
+// checkArtifactLocation refuses locations on the server's own disk: a
+// local path, a file: URI or anything with "..". Those are how MLflow's
+// local-file-read CVEs began (an experiment whose artifacts "live" in /etc).
+// Remote URIs (s3://, gs://, ...) are kept as labels: lathe keeps artifacts
+// in its store and never fetches a URL on a client's behalf.
+func checkArtifactLocation(loc string) error {
+	if loc == "" {
+		return nil
+	}
+	scheme, _, ok := strings.Cut(loc, ":")
+	local := !ok || len(scheme) < 2 || strings.EqualFold(scheme, "file") || strings.ContainsAny(scheme, `/\.`)
+	if local || strings.Contains(loc, "..") || strings.ContainsRune(loc, 0) {
+		return invalid("artifact_location %q is not allowed: it points at the server's own files; leave it empty (lathe keeps artifacts in its store) or give a remote URI", loc)
+	}
+	return nil
 }

@@ -58,3 +58,39 @@ func TestGuard(t *testing.T) {
 		t.Fatalf("%d experiments, want the default and x", len(exps))
 	}
 }
+
+// MLflow's local-file-read CVEs started from an experiment whose artifact
+// location pointed at the server's own files, and from bodies that browsers
+// send cross-site without a preflight (text/plain, forms).
+func TestHardeningRefusals(t *testing.T) {
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := New(st, Options{})
+	post := func(ctype, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/2.0/mlflow/experiments/create", strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		return w
+	}
+	for _, loc := range []string{"/etc", "file:///etc/passwd", "FILE:/etc", "../../outside", "outside", "C:\\\\Windows", "mlflow-artifacts:/../../etc", "s3://b/../../etc"} {
+		if w := post("application/json", `{"name": "x", "artifact_location": "`+loc+`"}`); w.Code != 400 || !strings.Contains(w.Body.String(), "INVALID_PARAMETER_VALUE") {
+			t.Errorf("artifact_location %q: %d %s", loc, w.Code, w.Body)
+		}
+	}
+	for _, ctype := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		if w := post(ctype, `{"name": "y"}`); w.Code != 400 {
+			t.Errorf("Content-Type %s: %d %s", ctype, w.Code, w.Body)
+		}
+	}
+	exps, _ := st.ListExperiments(context.Background(), store.ExperimentQuery{View: store.All})
+	if len(exps) != 1 {
+		t.Fatalf("refused requests created experiments: %d", len(exps))
+	}
+	if w := post("application/json", `{"name": "ok", "artifact_location": "mlflow-artifacts:/ok"}`); w.Code != 200 {
+		t.Fatalf("mlflow-artifacts location refused: %d %s", w.Code, w.Body)
+	}
+}
