@@ -588,3 +588,30 @@ func TestLargePagesChunkINLists(t *testing.T) {
 		t.Fatalf("%d versions, %v", len(vs), err)
 	}
 }
+
+// Imports keep MLflow's version numbers, gaps included; numbers already
+// used are refused, and allocation continues after the highest.
+func TestCreateModelVersionKeepsGivenNumbers(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	r, _ := s.CreateRun(ctx, RunCreate{})
+	if _, err := s.CreateRegisteredModel(ctx, "recs", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	src := "runs:/" + r.ID + "/model"
+	for _, tc := range []struct {
+		give, want int64
+		err        error
+	}{{1, 1, nil}, {3, 3, nil}, {2, 0, ErrAlreadyExists}, {0, 4, nil}} {
+		mv, err := s.CreateModelVersion(ctx, ModelVersionCreate{Name: "recs", Source: src, Version: tc.give})
+		if tc.err != nil {
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("version %d: err %v, want %v", tc.give, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || mv.Version != tc.want {
+			t.Fatalf("version %d: got %v, %v; want %d", tc.give, mv, err, tc.want)
+		}
+	}
+}

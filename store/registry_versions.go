@@ -20,6 +20,9 @@ type ModelVersionCreate struct {
 	Description   string
 	UserID        string
 	Tags          []Tag
+	// Version, when set, is the number to keep (imports from MLflow); it
+	// must not be below the next free number. Zero allocates the next one.
+	Version int64
 }
 
 // CheckModelSource refuses what MLflow's server refuses as a version
@@ -96,7 +99,19 @@ func (s *Store) CreateModelVersion(ctx context.Context, mc ModelVersionCreate) (
 		if err != nil {
 			return err
 		}
-		if err := tx.queryRow(`UPDATE registered_models SET next_version = next_version + 1, last_updated_time = ?
+		if mc.Version > 0 {
+			var next int64
+			if err := tx.queryRow(`SELECT next_version FROM registered_models WHERE id = ?`, id).Scan(&next); err != nil {
+				return err
+			}
+			if mc.Version < next {
+				return exists("version %d of %s cannot be created: numbers below %d are taken or were used", mc.Version, mc.Name, next)
+			}
+			if _, err := tx.exec(`UPDATE registered_models SET next_version = ?, last_updated_time = ? WHERE id = ?`, mc.Version+1, tx.now, id); err != nil {
+				return fmt.Errorf("allocate version %d of %s: %w", mc.Version, mc.Name, err)
+			}
+			version = mc.Version
+		} else if err := tx.queryRow(`UPDATE registered_models SET next_version = next_version + 1, last_updated_time = ?
 			WHERE id = ? RETURNING next_version - 1`, tx.now, id).Scan(&version); err != nil {
 			return fmt.Errorf("allocate a version of %s: %w", mc.Name, err)
 		}

@@ -44,7 +44,6 @@ func (s storeModels) ImportModel(ctx context.Context, m Model) (created bool, er
 		}
 	}
 	versions := map[int64]bool{}
-	var last int64
 	for token := ""; ; {
 		vs, next, err := s.st.SearchModelVersions(ctx, store.RegistryQuery{Name: m.Name, MaxResults: 10000, PageToken: token})
 		if err != nil {
@@ -52,7 +51,6 @@ func (s storeModels) ImportModel(ctx context.Context, m Model) (created bool, er
 		}
 		for _, v := range vs {
 			versions[v.Version] = true
-			last = max(last, v.Version)
 		}
 		if token = next; token == "" {
 			break
@@ -64,19 +62,13 @@ func (s storeModels) ImportModel(ctx context.Context, m Model) (created bool, er
 		if versions[v.Version] {
 			continue
 		}
-		if v.Version != last+1 {
-			return created, fmt.Errorf("version %d cannot keep its number: the store would number it %d (a version before it is missing or was deleted)", v.Version, last+1)
-		}
 		runID, src := versionSource(v)
-		mv, err := s.st.CreateModelVersion(ctx, store.ModelVersionCreate{Name: m.Name, Source: src, RunID: runID,
-			RunLink: v.RunLink, Description: v.Description, UserID: v.UserID, Tags: v.Tags})
+		_, err := s.st.CreateModelVersion(ctx, store.ModelVersionCreate{Name: m.Name, Source: src, RunID: runID,
+			RunLink: v.RunLink, Description: v.Description, UserID: v.UserID, Tags: v.Tags, Version: v.Version})
 		if err != nil {
 			return created, fmt.Errorf("version %d (source %s): %w", v.Version, v.Source, err)
 		}
-		if mv.Version != v.Version {
-			return true, fmt.Errorf("version %d was stored as version %d: the store had deleted versions", v.Version, mv.Version)
-		}
-		versions[v.Version], last, created = true, v.Version, true
+		versions[v.Version], created = true, true
 	}
 	for alias, v := range m.Aliases {
 		if !versions[v] {
