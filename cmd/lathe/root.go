@@ -160,6 +160,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newVersionCmd(a),
 		newCompletionCmd(a, root),
 	)
+	addTUI(root, a)
 	markRunErrors(root)
 	return root
 }

@@ -1,0 +1,17 @@
+package detail
+
+import "github.com/lathe-ml/lathe/store"
+
+type runMsg struct {
+	seq       int
+	run       *store.Run
+	exp       string
+	history   map[string][]float64 // sparkline values by metric key
+	artifacts []store.Artifact
+	err       error
+}
+
+type savedMsg struct {
+	run *store.Run
+	err error
+}
