@@ -76,7 +76,7 @@ func (s *Store) ImportRunData(ctx context.Context, runID string, b ImportBatch) 
 		if err := tx.importTags(rid, b.Tags, &c); err != nil {
 			return err
 		}
-		if c.Metrics, err = tx.importMetrics(rid, b.Metrics); err != nil {
+		if c.Metrics, err = tx.logMetrics(rid, b.Metrics); err != nil {
 			return err
 		}
 		c.MetricsPresent = len(b.Metrics) - c.Metrics
@@ -142,62 +142,6 @@ func (t *Tx) importTags(rid int64, tags []Tag, c *ImportCounts) error {
 		}
 	}
 	return nil
-}
-
-// importMetrics inserts points, skipping those already stored, folds them
-// into the summaries, and returns how many were new.
-func (t *Tx) importMetrics(rid int64, ms []Metric) (int, error) {
-	if len(ms) == 0 {
-		return 0, nil
-	}
-	ids := map[string]int64{}
-	byKey := map[int64][]point{}
-	for _, m := range ms {
-		id, ok := ids[m.Key]
-		if !ok {
-			var err error
-			if id, err = t.keyID(m.Key); err != nil {
-				return 0, err
-			}
-			ids[m.Key] = id
-		}
-		v, nan := storeFloat(m.Value)
-		byKey[id] = append(byKey[id], point{m.Step, m.Timestamp, v, nan})
-	}
-	inserted := 0
-	args := make([]any, 0, 6*metricRowsPerInsert)
-	for rest := ms; len(rest) > 0; {
-		n := metricRowsPerInsert
-		for n > len(rest) {
-			n /= 2
-		}
-		args = args[:0]
-		for _, m := range rest[:n] {
-			v, nan := storeFloat(m.Value)
-			args = append(args, rid, ids[m.Key], m.Step, m.Timestamp, v, nan)
-		}
-		rest = rest[n:]
-		res, err := t.tx.StmtContext(t.ctx, t.s.insStmts[n]).ExecContext(t.ctx, args...)
-		if err != nil {
-			return 0, fmt.Errorf("import metrics: %w", err)
-		}
-		c, _ := res.RowsAffected()
-		inserted += int(c)
-	}
-	for k, pts := range byKey {
-		var err error
-		switch {
-		case inserted == 0: // all present: the summaries already count them
-		case inserted == len(ms):
-			err = t.updateSummary(rid, k, pts)
-		default:
-			err = t.rebuildSummary(rid, k)
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	return inserted, nil
 }
 
 func (t *Tx) importInputs(rid int64, runID string, inputs []DatasetInput, c *ImportCounts) error {

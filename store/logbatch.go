@@ -46,10 +46,8 @@ func (t *Tx) logBatch(rid int64, runID string, b *Batch) error {
 			return err
 		}
 	}
-	if len(b.Metrics) > 0 {
-		if err := t.logMetrics(rid, b.Metrics); err != nil {
-			return err
-		}
+	if _, err := t.logMetrics(rid, b.Metrics); err != nil {
+		return err
 	}
 	return t.event("run.logged", "run:"+runID,
 		fmt.Sprintf(`{"metrics":%d,"params":%d,"tags":%d}`, len(b.Metrics), len(b.Params), len(b.Tags)))
@@ -126,7 +124,12 @@ func (s *Store) prepareInserts(ctx context.Context) error {
 	return nil
 }
 
-func (t *Tx) logMetrics(rid int64, ms []Metric) error {
+// logMetrics inserts points, skipping those already stored (MLflow's point
+// identity), keeps the summaries exact, and returns how many were new.
+func (t *Tx) logMetrics(rid int64, ms []Metric) (int, error) {
+	if len(ms) == 0 {
+		return 0, nil
+	}
 	ids := map[string]int64{}
 	byKey := map[int64][]point{}
 	for _, m := range ms {
@@ -134,7 +137,7 @@ func (t *Tx) logMetrics(rid int64, ms []Metric) error {
 		if !ok {
 			var err error
 			if id, err = t.keyID(m.Key); err != nil {
-				return err
+				return 0, err
 			}
 			ids[m.Key] = id
 		}
@@ -148,37 +151,33 @@ func (t *Tx) logMetrics(rid int64, ms []Metric) error {
 		for n > len(rest) {
 			n /= 2
 		}
-		chunk := rest[:n]
-		rest = rest[n:]
 		args = args[:0]
-		for _, m := range chunk {
+		for _, m := range rest[:n] {
 			v, nan := storeFloat(m.Value)
 			args = append(args, rid, ids[m.Key], m.Step, m.Timestamp, v, nan)
 		}
+		rest = rest[n:]
 		res, err := t.tx.StmtContext(t.ctx, t.s.insStmts[n]).ExecContext(t.ctx, args...)
 		if err != nil {
-			return fmt.Errorf("insert metrics: %w", err)
+			return 0, fmt.Errorf("insert metrics: %w", err)
 		}
 		c, _ := res.RowsAffected()
 		inserted += int(c)
 	}
-	if inserted == len(ms) {
-		// The common case: every point is new, so the summary folds in the batch.
-		for k, pts := range byKey {
-			if err := t.updateSummary(rid, k, pts); err != nil {
-				return err
-			}
+	for k, pts := range byKey {
+		var err error
+		switch {
+		case inserted == 0: // all already stored: the summaries count them
+		case inserted == len(ms): // the common case: fold the batch in
+			err = t.updateSummary(rid, k, pts)
+		default: // a client retried part of a batch: recount from the points
+			err = t.rebuildSummary(rid, k)
 		}
-		return nil
-	}
-	// Some points were already stored (a client retried): recount the
-	// affected series from their points so that each is counted once.
-	for k := range byKey {
-		if err := t.rebuildSummary(rid, k); err != nil {
-			return err
+		if err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return inserted, nil
 }
 
 // rebuildSummary recomputes one series' summary from its points.
