@@ -89,18 +89,20 @@ func execute(ctx context.Context, env *Env, args []string) int {
 }
 
 const rootLong = `lathe tracks machine-learning experiments on your own disk: each training
-run records its parameters, metrics (as series over steps), tags, inputs and
-notes in a local store, and lathe lists, shows and compares them. It also
-serves the MLflow tracking API, so MLflow clients (mlflow.log_metric, the
-MLflow UI's REST calls) can log to the same store.
+run records its parameters, metrics (as series over steps), tags, inputs,
+artifacts and notes in a local store, and lathe lists, shows and compares
+them, keeps a model registry, and serves the MLflow tracking API, so MLflow
+clients (mlflow.log_metric, log_model, ...) log to the same store.
 
 Quick start:
-  lathe init                 # create .lathe/ here for this project
-  lathe log example          # log a few toy training runs, no Python needed
-  lathe runs ls              # list them
-  lathe runs show RUN        # everything about one run
-  lathe runs compare A B     # what differs between runs
-  lathe server               # serve the MLflow API on 127.0.0.1:5000
+  lathe init                          # create .lathe/ here for this project
+  lathe run -p lr=0.1 -- python train.py   # a tracked job: params, metrics, logs, git
+  lathe log example                   # or log a few toy runs, no script needed
+  lathe                               # the workbench (runs, detail, compare)
+  lathe runs ls                       # list runs; runs show RUN, runs compare A B
+  lathe models register RUN --path model --name recs --alias champion
+  lathe import mlflow ./mlruns        # bring MLflow history along
+  lathe server                        # serve the MLflow API on 127.0.0.1:5000
 
 Where the store is (first that applies):
   1. --store DIR
