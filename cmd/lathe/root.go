@@ -160,6 +160,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newServerCmd(a),
 		newGCCmd(a), newDuCmd(a),
 		newVersionCmd(a),
+		newDemoCmd(a),
 		newCompletionCmd(a, root),
 	)
 	addTUI(root, a)

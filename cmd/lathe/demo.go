@@ -1,0 +1,461 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lathe-ml/lathe/cmd/lathe/internal/retail"
+	"github.com/lathe-ml/lathe/store"
+)
+
+const (
+	demoExperiment = "retail-recs"
+	demoModel      = "retail-recs"
+	demoAlias      = "champion"
+	demoK          = 10
+	demoParallel   = 2
+)
+
+// demoJob is one training job of the demo: the popularity baseline or one
+// point of the BPR sweep.
+type demoJob struct {
+	name   string
+	params []store.Tag
+	child  bool // of the sweep's parent run
+}
+
+// demoResult is how one job ended.
+type demoResult struct {
+	job   demoJob
+	runID string
+	ndcg  float64
+	err   error
+	out   string // the job's output, kept for errors
+}
+
+func newDemoCmd(a *app) *cobra.Command {
+	var dir string
+	var noTUI, small bool
+	c := &cobra.Command{
+		Use:   "demo [--dir DIR] [--no-tui]",
+		Short: "Build a demo project: retail data, a recommender sweep, a registered model",
+		Long: `Build a self-contained demo project in DIR (default: a new directory under the
+system's temporary directory; never your own store): a seeded synthetic retail
+data set (customers in segments, items with a long-tailed popularity, purchase
+events) written as CSV files in DIR/data, then real training jobs run through
+'lathe run': a popularity baseline and a sweep of matrix-factorisation
+recommenders (BPR) grouped under a parent run, each reporting its loss per
+epoch and precision@10, recall@10 and NDCG@10 on held-out purchases. The best
+run by NDCG@10 is registered as the model retail-recs with the alias
+champion. Then the workbench opens on the project (unless --no-tui, or when
+not on a terminal). The store is DIR/.lathe, so 'cd DIR && lathe' reopens it.
+See docs/demo.md.`,
+		Example: `  lathe demo
+  lathe demo --dir ~/lathe-demo --no-tui
+  lathe demo --json | jq .best_run`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runDemo(cmd, dir, noTUI, small)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&dir, "dir", "", "project directory to create (default: a new one under the temporary directory)")
+	f.BoolVar(&noTUI, "no-tui", false, "do not open the workbench at the end")
+	f.BoolVar(&small, "small", false, "a tiny data set and sweep (for tests)")
+	_ = f.MarkHidden("small")
+	c.AddCommand(newDemoTrainCmd(a))
+	return c
+}
+
+func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
+	ctx := cmd.Context()
+	start := time.Now()
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(a.env.Stderr, "demo: "+format+"\n", args...)
+	}
+	var err error
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "lathe-demo-"); err != nil {
+			return err
+		}
+	} else {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(a.env.Cwd, dir)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find lathe's own binary: %w", err)
+	}
+	storeDir, err := store.Init(dir)
+	if err != nil {
+		return err
+	}
+	progress("project in %s (store %s)", dir, storeDir)
+
+	cfg, epochs := retail.DefaultConfig(), 15
+	if small {
+		cfg, epochs = retail.SmallConfig(), 4
+	}
+	data := retail.Generate(cfg)
+	dataDir := filepath.Join(dir, "data")
+	paths, err := data.WriteCSV(dataDir)
+	if err != nil {
+		return fmt.Errorf("write the data set: %w", err)
+	}
+	var inputs []store.DatasetInput
+	for _, p := range paths {
+		d, err := fileDigest(p)
+		if err != nil {
+			return err
+		}
+		name := "retail-" + trimExt(filepath.Base(p))
+		inputs = append(inputs, store.DatasetInput{
+			Dataset: store.Dataset{Name: name, Digest: d, SourceType: "local", Source: p},
+			Tags:    []store.Tag{{Key: "mlflow.data.context", Value: "training"}},
+		})
+	}
+	progress("data: %d customers, %d items, %d purchase events in %s", len(data.Customers), len(data.Items), len(data.Events), dataDir)
+
+	st, err := store.Open(ctx, storeDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	if _, err := st.CreateExperiment(ctx, demoExperiment, "", nil); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	exp, err := st.GetExperimentByName(ctx, demoExperiment)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	parent, err := st.CreateRun(ctx, store.RunCreate{ExperimentID: exp.ID, Name: "bpr-sweep", UserID: a.currentUser(),
+		Host: host, Source: "lathe demo", Tags: []store.Tag{{Key: "lathe.demo", Value: "sweep"}}})
+	if err != nil {
+		return err
+	}
+	if err := st.LogInputs(ctx, parent.ID, inputs); err != nil {
+		return err
+	}
+
+	jobs := demoJobs(small, epochs)
+	progress("training %d jobs (%d at a time) with lathe run; sweep parent run %s", len(jobs), demoParallel, shortID(parent.ID))
+	results := make([]demoResult, len(jobs))
+	sem := make(chan struct{}, demoParallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for i, j := range jobs {
+		sem <- struct{}{} // start the jobs in order, demoParallel at a time
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			pid := ""
+			if j.child {
+				pid = parent.ID
+			}
+			r := a.runDemoJob(ctx, exe, storeDir, dir, dataDir, pid, j)
+			if r.err == nil {
+				if err := st.LogInputs(context.WithoutCancel(ctx), r.runID, inputs); err != nil {
+					r.err = err
+				}
+			}
+			results[i] = r
+			mu.Lock()
+			done++
+			if r.err != nil {
+				progress("[%d/%d] %s failed: %v", done, len(jobs), j.name, r.err)
+			} else {
+				progress("[%d/%d] %s: ndcg@10 %.4f (run %s)", done, len(jobs), j.name, r.ndcg, shortID(r.runID))
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		killed := store.StatusKilled
+		_, _ = st.UpdateRun(context.WithoutCancel(ctx), parent.ID, store.RunUpdate{Status: &killed, EndTime: ptrTo(st.Now())})
+		return ctx.Err()
+	}
+
+	best, baseline := -1, -1
+	failed := 0
+	for i, r := range results {
+		switch {
+		case r.err != nil:
+			failed++
+		case !r.job.child:
+			baseline = i
+		case best < 0 || r.ndcg > results[best].ndcg:
+			best = i
+		}
+	}
+	status := store.StatusFinished
+	if best < 0 {
+		status = store.StatusFailed
+	}
+	if best >= 0 {
+		b, err := st.GetRun(ctx, results[best].runID)
+		if err != nil {
+			return err
+		}
+		batch := store.Batch{Params: []store.Param{{Key: "best_run", Value: b.ID}, {Key: "sweep_size", Value: strconv.Itoa(len(jobs) - 1)}},
+			Tags: []store.Tag{{Key: "lathe.demo.best_run_name", Value: b.Name}}}
+		now := st.Now()
+		for _, m := range b.Metrics {
+			if m.Key == "loss" {
+				continue
+			}
+			batch.Metrics = append(batch.Metrics, store.Metric{Key: "best_" + m.Key, Value: m.Last, Step: 0, Timestamp: now})
+		}
+		if err := st.LogBatch(ctx, parent.ID, batch); err != nil {
+			return err
+		}
+	}
+	if _, err := st.UpdateRun(ctx, parent.ID, store.RunUpdate{Status: &status, EndTime: ptrTo(st.Now())}); err != nil {
+		return err
+	}
+	if best < 0 {
+		for _, r := range results {
+			if r.err != nil {
+				fmt.Fprintf(a.env.Stderr, "--- %s\n%s\n", r.job.name, r.out)
+				break
+			}
+		}
+		return fmt.Errorf("every sweep job failed (%d of %d jobs failed)", failed, len(jobs))
+	}
+
+	br := results[best]
+	if _, err := st.CreateRegisteredModel(ctx, demoModel, "Retail recommender trained by lathe demo", nil); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	v, err := st.CreateModelVersion(ctx, store.ModelVersionCreate{Name: demoModel, Source: "runs:/" + br.runID + "/outputs/model",
+		RunID: br.runID, Description: fmt.Sprintf("best of the demo sweep by ndcg_at_10 (%.4f)", br.ndcg), UserID: a.currentUser()})
+	if err != nil {
+		return fmt.Errorf("register %s: %w", demoModel, err)
+	}
+	if err := st.SetModelAlias(ctx, demoModel, demoAlias, v.Version); err != nil {
+		return err
+	}
+	took := time.Since(start)
+	progress("registered %s version %d (@%s) from run %s (%s) in %s", demoModel, v.Version, demoAlias, shortID(br.runID), br.job.name, took.Round(100*time.Millisecond))
+
+	runIDs := []string{parent.ID}
+	for _, r := range results {
+		if r.err == nil {
+			runIDs = append(runIDs, r.runID)
+		}
+	}
+	if a.json {
+		out := map[string]any{"dir": dir, "store": storeDir, "experiment": demoExperiment, "parent_run": parent.ID,
+			"runs": runIDs, "failed": failed, "best_run": br.runID, "best_run_name": br.job.name,
+			"best_ndcg_at_10": br.ndcg, "model": demoModel, "alias": demoAlias, "model_version": v.Version,
+			"seconds": took.Seconds()}
+		if baseline >= 0 {
+			out["baseline_run"] = results[baseline].runID
+			out["baseline_ndcg_at_10"] = results[baseline].ndcg
+		}
+		return writeJSON(a.env.Stdout, out)
+	}
+	s := a.style()
+	w := a.env.Stdout
+	fmt.Fprintf(w, "Demo project in %s\n", s.bold(dir))
+	fmt.Fprintf(w, "  %d runs in experiment %s: a popularity baseline and %d BPR runs under the parent run %s\n",
+		len(runIDs), s.cyan(demoExperiment), len(jobs)-1, shortID(parent.ID))
+	if baseline >= 0 {
+		fmt.Fprintf(w, "  baseline ndcg@10 %.4f; best %s ndcg@10 %.4f\n", results[baseline].ndcg, br.job.name, br.ndcg)
+	}
+	fmt.Fprintf(w, "  registered %s (version %d, alias %s)\n", s.cyan(demoModel+"@"+demoAlias), v.Version, demoAlias)
+	if failed > 0 {
+		fmt.Fprintf(w, "  %d job(s) failed; see lathe runs ls\n", failed)
+	}
+	if err := st.Close(); err != nil {
+		return err
+	}
+	if !noTUI && a.env.isTerminal(a.env.Stdout) && a.stdinTerminal() {
+		a.storeFlag = storeDir
+		return runTUI(ctx, a, "")
+	}
+	fmt.Fprintf(w, "\n%s\n", s.bold("Next, try:"))
+	hints := &table{}
+	hint := func(c, why string) { hints.add(cell{text: "  " + c}, cell{text: "# " + why, color: s.dim}) }
+	hint("cd "+shellQuote(dir)+" && lathe", "the workbench on this project")
+	hint("lathe runs ls -e "+demoExperiment+" --order-by 'metrics.ndcg_at_10 DESC'", "best first")
+	hint("lathe runs show "+shortID(br.runID), "the best run: params, metrics, inputs, artifacts")
+	hint("lathe runs metric "+shortID(br.runID)+" loss", "its training loss per epoch")
+	hint("lathe models show "+demoModel+"@"+demoAlias, "the registered model and its lineage")
+	hints.render(w, s)
+	return nil
+}
+
+// demoJobs is the baseline and the sweep grid.
+func demoJobs(small bool, epochs int) []demoJob {
+	ep := strconv.Itoa(epochs)
+	jobs := []demoJob{{name: "popularity", params: []store.Tag{{Key: "model", Value: "popularity"}}}}
+	factors, lrs, regs := []int{8, 16, 32}, []float64{0.05, 0.1}, []float64{0.001, 0.01}
+	if small {
+		factors, lrs, regs = []int{4, 8}, []float64{0.05}, []float64{0.01}
+	}
+	for _, f := range factors {
+		for _, lr := range lrs {
+			for _, reg := range regs {
+				fs, lrs, regs := strconv.Itoa(f), strconv.FormatFloat(lr, 'g', -1, 64), strconv.FormatFloat(reg, 'g', -1, 64)
+				jobs = append(jobs, demoJob{name: "bpr-f" + fs + "-lr" + lrs + "-reg" + regs, child: true,
+					params: []store.Tag{{Key: "model", Value: "bpr"}, {Key: "factors", Value: fs}, {Key: "lr", Value: lrs},
+						{Key: "reg", Value: regs}, {Key: "epochs", Value: ep}}})
+			}
+		}
+	}
+	return jobs
+}
+
+// runDemoJob runs one job as `lathe run ... -- lathe demo train ...`, the
+// binary invoking itself, and reads the finished run from its --json output.
+func (a *app) runDemoJob(ctx context.Context, exe, storeDir, dir, dataDir, parentID string, j demoJob) demoResult {
+	r := demoResult{job: j}
+	work := filepath.Join(dir, "work", j.name)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		r.err = err
+		return r
+	}
+	args := []string{"--store", storeDir, "--json", "run", "-e", demoExperiment, "--name", j.name, "--output", "model"}
+	train := []string{exe, "demo", "train", "--data", dataDir, "--out", "model"}
+	for _, p := range j.params {
+		args = append(args, "-p", p.Key+"="+p.Value)
+		train = append(train, "--"+p.Key, "{"+p.Key+"}")
+	}
+	if parentID != "" {
+		train = append(train, "--parent", parentID)
+	}
+	args = append(append(args, "--"), train...)
+	c := exec.CommandContext(ctx, exe, args...)
+	c.Dir = work
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	r.out = stderr.String()
+	var rj struct {
+		RunID   string `json:"run_id"`
+		Status  string `json:"status"`
+		Metrics map[string]struct {
+			Last any `json:"last"` // a number, or a string for NaN and infinities
+		} `json:"metrics"`
+	}
+	jerr := json.Unmarshal(stdout.Bytes(), &rj)
+	if jerr == nil {
+		r.runID = rj.RunID
+	}
+	switch {
+	case err != nil:
+		r.err = fmt.Errorf("lathe run: %v", err)
+	case r.runID == "":
+		r.err = fmt.Errorf("lathe run printed no run (%v)", jerr)
+	case rj.Status != store.StatusFinished:
+		r.err = fmt.Errorf("run ended %s", rj.Status)
+	default:
+		v, ok := rj.Metrics["ndcg_at_10"].Last.(float64)
+		if !ok {
+			r.err = errors.New("the job reported no ndcg_at_10")
+		}
+		r.ndcg = v
+	}
+	return r
+}
+
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	// The store keeps digests of at most 36 characters (MLflow's limit):
+	// the first 128 bits of the SHA-256, in hex.
+	return hex.EncodeToString(h.Sum(nil))[:32], nil
+}
+
+func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name))] }
+
+// newDemoTrainCmd is the demo's training job, run by lathe run.
+func newDemoTrainCmd(a *app) *cobra.Command {
+	var model, data, out, parent string
+	var factors, epochs int
+	var lr, reg float64
+	var seed uint64
+	c := &cobra.Command{
+		Use:    "train --model popularity|bpr --data DIR --out DIR",
+		Short:  "Train one demo recommender (the demo's job; run by lathe run)",
+		Hidden: true,
+		Args:   exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := a.env.Stdout
+			if parent != "" {
+				fmt.Fprintf(w, "lathe: tag mlflow.parentRunId=%s\n", parent)
+			}
+			d, err := retail.ReadCSV(data)
+			if err != nil {
+				return fmt.Errorf("read data: %w", err)
+			}
+			split := retail.HoldOut(d, 0.2)
+			fmt.Fprintf(w, "data: %d customers, %d items, %d events\n", len(d.Customers), len(d.Items), len(d.Events))
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			report := func(m retail.Metrics, step int) {
+				b, _ := json.Marshal(map[string]float64{"precision_at_10": m.Precision, "recall_at_10": m.Recall, "ndcg_at_10": m.NDCG})
+				fmt.Fprintf(w, "lathe: metrics %s step=%d\n", b, step)
+			}
+			switch model {
+			case "popularity":
+				p := retail.FitPopularity(split)
+				report(retail.Evaluate(p, split, demoK), 0)
+				b, _ := json.Marshal(map[string]any{"model": "popularity", "item_counts": p.Count})
+				return os.WriteFile(filepath.Join(out, "model.json"), b, 0o644)
+			case "bpr":
+				if factors < 1 || epochs < 1 || lr <= 0 || reg < 0 {
+					return usagef("need --factors >= 1, --epochs >= 1, --lr > 0, --reg >= 0")
+				}
+				m := retail.TrainBPR(split, retail.BPRConfig{Factors: factors, LR: lr, Reg: reg, Epochs: epochs, Seed: seed},
+					func(e retail.Epoch, m *retail.MF) {
+						fmt.Fprintf(w, "lathe: metric loss=%g step=%d\n", e.Loss, e.Epoch)
+						report(retail.Evaluate(m, split, demoK), e.Epoch)
+					})
+				return m.Save(filepath.Join(out, "model.json"))
+			}
+			return usagef("--model must be popularity or bpr, not %q", model)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&model, "model", "bpr", "popularity or bpr")
+	f.StringVar(&data, "data", "data", "directory with customers.csv, items.csv, events.csv")
+	f.StringVar(&out, "out", "model", "directory to write model.json to")
+	f.StringVar(&parent, "parent", "", "parent run id to tag the run with")
+	f.IntVar(&factors, "factors", 16, "latent factors")
+	f.IntVar(&epochs, "epochs", 10, "epochs")
+	f.Float64Var(&lr, "lr", 0.05, "learning rate")
+	f.Float64Var(&reg, "reg", 0.01, "L2 regularisation")
+	f.Uint64Var(&seed, "seed", 1, "random seed")
+	return c
+}
