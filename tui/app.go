@@ -19,6 +19,8 @@ import (
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/compare"
 	"github.com/lathe-ml/lathe/tui/detail"
+	"github.com/lathe-ml/lathe/tui/jobs"
+	"github.com/lathe-ml/lathe/tui/models"
 	"github.com/lathe-ml/lathe/tui/palette"
 	"github.com/lathe-ml/lathe/tui/runs"
 	"github.com/lathe-ml/lathe/tui/statusbar"
@@ -61,7 +63,7 @@ type Options struct {
 	Context context.Context
 }
 
-// pane indices; models and jobs are the next session's.
+// pane indices.
 const (
 	paneRuns = iota
 	paneRun
@@ -78,6 +80,8 @@ type Model struct {
 	runs    *runs.Model
 	detail  *detail.Model
 	compare *compare.Model
+	models  *models.Model
+	jobs    *jobs.Model
 	panes   []common.Pane
 	active  int
 	history []int
@@ -142,10 +146,12 @@ func New(o Options) (*Model, error) {
 	m.runs = runs.New(c)
 	m.detail = detail.New(c)
 	m.compare = compare.New(c)
-	m.panes = []common.Pane{m.runs, m.detail, m.compare}
+	m.models = models.New(c)
+	m.jobs = jobs.New(c)
+	m.panes = []common.Pane{m.runs, m.detail, m.compare, m.models, m.jobs}
 	m.status = statusbar.New(c)
 	m.palette = palette.New(c)
-	if err := common.ApplyOverrides(o.Keys, c.Keys, m.runs.Keys(), m.detail.Keys(), m.compare.Keys()); err != nil {
+	if err := common.ApplyOverrides(o.Keys, c.Keys, m.runs.Keys(), m.detail.Keys(), m.compare.Keys(), m.models.Keys(), m.jobs.Keys()); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -242,14 +248,32 @@ func (m *Model) focus(i int) {
 	m.focused().Focus()
 }
 
+// show focuses pane i; the models and jobs panes reload whenever shown.
+func (m *Model) show(i int) tea.Cmd {
+	m.focus(i)
+	return m.refresh(i)
+}
+
+// refresh reloads pane i if it reloads whenever shown.
+func (m *Model) refresh(i int) tea.Cmd {
+	switch i {
+	case paneModels:
+		return m.models.Init()
+	case paneJobs:
+		return m.jobs.Refresh()
+	}
+	return nil
+}
+
 // back returns to the previous pane.
-func (m *Model) back() {
+func (m *Model) back() tea.Cmd {
 	if len(m.history) == 0 {
-		return
+		return nil
 	}
 	prev := m.history[len(m.history)-1]
 	m.history = m.history[:len(m.history)-1]
 	m.focused().Blur()
 	m.active = prev
 	m.focused().Focus()
+	return m.refresh(prev)
 }

@@ -65,7 +65,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if ok, cmd := p.Back(); ok {
 			return cmd
 		}
-		m.back()
+		return m.back()
 	case key.Matches(msg, g.Copy):
 		return m.copySelected()
 	case key.Matches(msg, g.Runs):
@@ -75,9 +75,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, g.Compare):
 		m.focus(paneCompare)
 	case key.Matches(msg, g.Models):
-		return m.status.Flash("models pane: coming next", false)
+		return m.show(paneModels)
 	case key.Matches(msg, g.Jobs):
-		return m.status.Flash("jobs pane: coming next", false)
+		return m.show(paneJobs)
 	default:
 		return p.Update(msg)
 	}
@@ -109,10 +109,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	if y == 0 {
 		if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft {
 			if i, ok := m.tabAt(msg.X - left); ok {
-				if i >= paneModels {
-					return m.status.Flash(tabNames[i]+" pane: coming next", false)
-				}
-				m.focus(i)
+				return m.show(i)
 			}
 		}
 		return nil
@@ -258,12 +255,14 @@ func (m *Model) runCommand(line string) tea.Cmd {
 			t, err := themes.Load(arg, dirs...)
 			return themeMsg{theme: t, err: err}
 		}
-	case "models", "jobs":
-		return m.status.Flash(f[0]+" pane: coming next", false)
+	case "models":
+		return m.show(paneModels)
+	case "jobs":
+		return m.show(paneJobs)
 	case "help", "?":
 		m.helpOpen, m.helpOffset = true, 0
 	default:
-		known := []string{"runs", "compare", "run ID", "exp NAME", "theme NAME", "q"}
+		known := []string{"runs", "compare", "run ID", "exp NAME", "theme NAME", "models", "jobs", "q"}
 		sort.Strings(known)
 		return m.status.Flash(fmt.Sprintf("unknown command %q (try %s)", f[0], strings.Join(known, ", ")), true)
 	}

@@ -56,8 +56,6 @@ func (m *Model) tabs(w int) string {
 		switch {
 		case i == m.active:
 			b.WriteString(st.TabActive.Render(label))
-		case i >= paneModels:
-			b.WriteString(st.TabDisabled.Render(label))
 		default:
 			b.WriteString(st.TabInactive.Render(label))
 		}

@@ -39,7 +39,7 @@ func New(c *common.Common) *Model {
 	in := textinput.New()
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.Prompt = ":"
-	in.Placeholder = "runs, compare, run ID, exp NAME, theme NAME, q"
+	in.Placeholder = "runs, compare, run ID, models, jobs, exp NAME, theme NAME, q"
 	m := &Model{c: c, input: in, sel: -1, keys: KeyMap{
 		Run:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run command")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
