@@ -1,7 +1,8 @@
 // Package jobs is the jobs pane: running and recent jobs (status, run,
 // command, start and duration) and a live tail of the selected job's log.
 // `x` cancels a running job after a confirmation, as `lathe runs kill`
-// does; `enter` opens the job's run.
+// does; `enter` opens the job's run; `R` re-runs the job's run with params
+// edited in a form, as `lathe runs rerun RUN -p KEY=VALUE` does.
 package jobs
 
 import (
@@ -82,12 +83,16 @@ type Model struct {
 	pending    store.Job
 	question   string
 	cancelling bool
+
+	form      *rerunForm // the re-run form, while open
+	launching bool
+	launch    Launcher
 }
 
 // New returns the jobs pane; Init (or Refresh) loads it.
 func New(c *common.Common) *Model {
 	st, _ := c.Store.(Store)
-	m := &Model{c: c, st: st, keys: DefaultKeyMap()}
+	m := &Model{c: c, st: st, keys: DefaultKeyMap(), launch: launchSelf}
 	m.syncKeys()
 	return m
 }
@@ -117,8 +122,8 @@ func (m *Model) Blur() {
 	m.ticking = false
 }
 
-// Capturing is true while answering y/n.
-func (m *Model) Capturing() bool { return m.confirming }
+// Capturing is true while answering y/n or filling the re-run form.
+func (m *Model) Capturing() bool { return m.confirming || m.form != nil }
 
 // Selected is the selected job's run id.
 func (m *Model) Selected() string {
@@ -133,6 +138,8 @@ func (m *Model) Busy() string {
 	switch {
 	case m.cancelling:
 		return "cancelling job"
+	case m.launching:
+		return "starting the re-run"
 	case m.loading && !m.loaded:
 		return "loading jobs"
 	}
@@ -146,7 +153,10 @@ func (m *Model) Back() (bool, tea.Cmd) { return false, nil }
 func (m *Model) StartFilter() tea.Cmd { return common.Flash("the jobs pane has no filter") }
 
 // SetSize lays the pane out.
-func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.layoutForm()
+}
 
 func (m *Model) job() *store.Job {
 	if m.cur >= 0 && m.cur < len(m.jobs) {
@@ -157,7 +167,7 @@ func (m *Model) job() *store.Job {
 
 func (m *Model) syncKeys() {
 	j := m.job()
-	m.keys.mode(m.confirming, j != nil && j.RunID != "", j != nil && store.JobActive(j.Status))
+	m.keys.mode(m.confirming, m.form != nil, j != nil && j.RunID != "", j != nil && store.JobActive(j.Status))
 }
 
 // load reads the jobs, their run names and the selected job's log tail.
@@ -361,6 +371,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.FlashErr(fmt.Errorf("cancel job %d: %w", msg.job, msg.err))
 		}
 		return tea.Batch(common.Flash(msg.note), m.load())
+	case rerunRunMsg:
+		return m.rerunLoaded(msg)
+	case rerunMsg:
+		return m.rerunDone(msg)
 	case common.EventsMsg:
 		for _, e := range msg.Events {
 			if strings.HasPrefix(e.Kind, "job.") && m.loaded {
@@ -373,6 +387,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
+	if m.form != nil {
+		return m.formKey(msg)
+	}
 	if m.confirming {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -397,6 +414,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if j := m.job(); j != nil && j.RunID != "" {
 			return common.Cmd(common.OpenRunMsg{ID: j.RunID})
 		}
+	case key.Matches(msg, k.Rerun):
+		return m.openRerun()
 	case key.Matches(msg, k.Cancel):
 		j := m.job()
 		if j == nil || !store.JobActive(j.Status) {

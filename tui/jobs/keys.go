@@ -8,9 +8,11 @@ import (
 
 // KeyMap is the jobs pane's keys.
 type KeyMap struct {
-	Up, Down, Open, Cancel, Reload key.Binding
+	Up, Down, Open, Cancel, Reload, Rerun key.Binding
 	// Confirming a cancel.
 	Yes, No key.Binding
+	// In the re-run form.
+	FormNext, FormPrev, FormSubmit, FormCancel key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -21,8 +23,14 @@ func DefaultKeyMap() *KeyMap {
 		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the job's run")),
 		Cancel: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel the job")),
 		Reload: key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
+		Rerun:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "re-run with edited params")),
 		Yes:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "confirm"), key.WithDisabled()),
 		No:     key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "do not"), key.WithDisabled()),
+
+		FormNext:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next param"), key.WithDisabled()),
+		FormPrev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous param"), key.WithDisabled()),
+		FormSubmit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "launch the re-run"), key.WithDisabled()),
+		FormCancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"), key.WithDisabled()),
 	}
 }
 
@@ -30,25 +38,36 @@ func DefaultKeyMap() *KeyMap {
 func (k *KeyMap) Actions() []common.Action {
 	return []common.Action{
 		common.Act("jobs.up", &k.Up), common.Act("jobs.down", &k.Down), common.Act("jobs.open", &k.Open),
-		common.Act("jobs.cancel", &k.Cancel), common.Act("jobs.reload", &k.Reload),
+		common.Act("jobs.cancel", &k.Cancel), common.Act("jobs.reload", &k.Reload), common.Act("jobs.rerun", &k.Rerun),
 	}
 }
 
 // mode enables what can be done now.
-func (k *KeyMap) mode(confirming, selected, active bool) {
+func (k *KeyMap) mode(confirming, form, selected, active bool) {
+	idle := !confirming && !form
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Reload} {
-		b.SetEnabled(!confirming)
+		b.SetEnabled(idle)
 	}
-	k.Open.SetEnabled(!confirming && selected)
-	k.Cancel.SetEnabled(!confirming && active)
+	k.Open.SetEnabled(idle && selected)
+	k.Rerun.SetEnabled(idle && selected)
+	k.Cancel.SetEnabled(idle && active)
 	k.Yes.SetEnabled(confirming)
 	k.No.SetEnabled(confirming)
+	for _, b := range []*key.Binding{&k.FormNext, &k.FormPrev, &k.FormSubmit, &k.FormCancel} {
+		b.SetEnabled(form)
+	}
 }
 
 // ShortHelp is the one-line help.
-func (k *KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Open, k.Cancel} }
+func (k *KeyMap) ShortHelp() []key.Binding {
+	if k.FormSubmit.Enabled() {
+		return []key.Binding{k.FormNext, k.FormSubmit, k.FormCancel}
+	}
+	return []key.Binding{k.Open, k.Cancel, k.Rerun}
+}
 
 // FullHelp groups every binding for the `?` screen.
 func (k *KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Cancel, k.Reload}, {k.Yes, k.No}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Cancel, k.Rerun, k.Reload}, {k.Yes, k.No},
+		{k.FormNext, k.FormPrev, k.FormSubmit, k.FormCancel}}
 }

@@ -20,7 +20,11 @@ func (m *Model) View() string {
 	th := max(min(len(m.jobs)+2, bodyH/2), min(4, bodyH))
 	out := m.tableView(m.width, th)
 	if bodyH-th > 0 {
-		out += "\n" + m.logView(m.width, bodyH-th)
+		if m.form != nil {
+			out += "\n" + m.formView(m.width, bodyH-th)
+		} else {
+			out += "\n" + m.logView(m.width, bodyH-th)
+		}
 	}
 	return out + "\n" + m.footer()
 }
@@ -30,13 +34,19 @@ func (m *Model) footer() string {
 	if m.confirming {
 		return common.Pad(st.Warning.Render(m.question), m.width, false)
 	}
+	if m.form != nil {
+		if m.form.err != "" {
+			return st.Error.Render(common.Pad(m.form.err, m.width, false))
+		}
+		return common.Pad(st.Subtle.Render("tab/shift+tab move · enter launch · esc cancel"), m.width, false)
+	}
 	active := 0
 	for _, j := range m.jobs {
 		if store.JobActive(j.Status) {
 			active++
 		}
 	}
-	s := fmt.Sprintf("%d jobs, %d running · enter open run · x cancel", len(m.jobs), active)
+	s := fmt.Sprintf("%d jobs, %d running · enter open run · x cancel · R re-run", len(m.jobs), active)
 	return common.Pad(st.Subtle.Render(s), m.width, false)
 }
 
@@ -144,6 +154,31 @@ func (m *Model) logView(w, h int) string {
 		for _, l := range tail {
 			lines = append(lines, st.Text.Render(common.Pad(l, w, false)))
 		}
+	}
+	return common.FitLines(strings.Join(lines, "\n"), w, h)
+}
+
+// formView draws the re-run form in place of the log: one row per param
+// (key, then its input), the add row last, scrolled to keep the focused
+// row on screen.
+func (m *Model) formView(w, h int) string {
+	st, f := m.c.Styles, m.form
+	lines := []string{"", st.Title.Render(common.Pad("RE-RUN "+f.label+" · edit params, enter launches", w, false))}
+	kw := m.formKeyWidth()
+	rows := max(h-len(lines), 1)
+	first := max(f.focus-rows+1, 0)
+	for i := first; i < len(f.inputs) && len(lines) < h; i++ {
+		name := "add"
+		if i < len(f.keys) {
+			name = f.keys[i]
+		}
+		label := common.Pad(name, kw, false) + "  "
+		if i == f.focus {
+			label = st.Accent.Render("› " + label)
+		} else {
+			label = st.Subtle.Render("  " + label)
+		}
+		lines = append(lines, label+f.inputs[i].View())
 	}
 	return common.FitLines(strings.Join(lines, "\n"), w, h)
 }
