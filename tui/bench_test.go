@@ -403,3 +403,121 @@ func drain(m tea.Model, cmd tea.Cmd) {
 		}
 	}
 }
+
+// seedCompare writes 10 runs, each with two metrics of 100k points, with
+// direct SQL into a fresh store (metric_summary rows match the points).
+func seedCompare(tb testing.TB, runs, points int) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", store.DSN(filepath.Join(dir, store.DBFile), "OFF"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	must := func(_ any, err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	names := []string{"loss", "acc"}
+	tx, _ := db.Begin()
+	for k, name := range names {
+		must(tx.Exec(`INSERT INTO metric_keys (id, key) VALUES (?, ?)`, k+1, name))
+	}
+	const chunk = 500
+	var q strings.Builder
+	q.WriteString(`INSERT INTO metrics (run_id, key_id, step, ts, value) VALUES `)
+	for s := 0; s < chunk; s++ {
+		if s > 0 {
+			q.WriteString(",")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+	}
+	insPts, err := tx.Prepare(q.String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	args := make([]any, 0, 5*chunk)
+	for i := 1; i <= runs; i++ {
+		start := int64(1_700_000_000_000 + i*60_000)
+		end := start + int64(points-1)*100
+		must(tx.Exec(`INSERT INTO runs (id, uuid, experiment_id, name, status, start_time, end_time) VALUES (?, ?, 0, ?, 'FINISHED', ?, ?)`,
+			i, store.NewRunID(), fmt.Sprintf("cmp-%02d", i), start, end))
+		must(tx.Exec(`INSERT INTO params (run_id, key, value, num) VALUES (?, 'lr', ?, ?)`, i, fmt.Sprint(float64(i)/100), float64(i)/100))
+		for k := 1; k <= len(names); k++ {
+			v0 := rng.Float64() + 0.5
+			lo, hi, v := v0, v0, v0
+			for s := 0; s < points; s += chunk {
+				args = args[:0]
+				for j := s; j < s+chunk; j++ {
+					v = v0*(1-float64(j)/float64(points*2)) + rng.Float64()*0.01
+					lo, hi = min(lo, v), max(hi, v)
+					args = append(args, i, k, j, start+int64(j)*100, v)
+				}
+				must(insPts.Exec(args...))
+			}
+			must(tx.Exec(`INSERT INTO metric_summary VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`, i, k, v, points-1, end, lo, hi, points))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+	must(db.Exec(`ANALYZE`))
+	return dir
+}
+
+// BenchmarkCompare opens Compare on 10 runs of 100k points per metric (from
+// the key press to the frame with every curve drawn), then times the chart
+// toggles (L, S, x) key to frame. Run with -benchtime=1x.
+func BenchmarkCompare(b *testing.B) {
+	dir := seedCompare(b, 10, 100_000)
+	st, err := store.Open(context.Background(), dir, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	lat := map[string][]time.Duration{}
+	runes := func(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+	drawn := func(b []byte) bool {
+		return bytes.Contains(b, []byte("x: step")) && !bytes.Contains(b, []byte("loading"))
+	}
+	for i := 0; i < b.N; i++ {
+		p, out := program(b, st, 160, 48)
+		out.waitFor(b, 0, has("cmp-10"))
+		for j := 0; j < 10; j++ {
+			mk := out.mark()
+			p.Send(runes(" "))
+			out.waitFor(b, mk, nil)
+		}
+		time.Sleep(50 * time.Millisecond)
+		mk := out.mark()
+		t0 := time.Now()
+		p.Send(runes("c"))
+		lat["open compare (first frame)"] = append(lat["open compare (first frame)"], out.waitFor(b, mk, nil).Sub(t0))
+		lat["open compare (progress shown)"] = append(lat["open compare (progress shown)"], out.waitFor(b, mk, has("loading")).Sub(t0))
+		lat["open compare (first curve)"] = append(lat["open compare (first curve)"], out.waitFor(b, mk, has("loading 1/")).Sub(t0))
+		lat["open compare (all curves)"] = append(lat["open compare (all curves)"], out.waitFor(b, mk, drawn).Sub(t0))
+		time.Sleep(50 * time.Millisecond)
+		jitter := rand.New(rand.NewPCG(7, 8))
+		for j := 0; j < 30; j++ {
+			for _, k := range []string{"L", "S", "x"} {
+				time.Sleep(time.Duration(jitter.IntN(12_000)) * time.Microsecond)
+				mk := out.mark()
+				t0 := time.Now()
+				p.Send(runes(k))
+				lat["toggle "+k] = append(lat["toggle "+k], out.waitFor(b, mk, nil).Sub(t0))
+			}
+		}
+		p.Quit()
+		p.Wait()
+	}
+	report(b, lat)
+}

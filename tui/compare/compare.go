@@ -7,6 +7,7 @@ package compare
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -22,6 +23,12 @@ import (
 
 // SeriesPoints is how many points of each curve the store sends (LTTB).
 const SeriesPoints = 400
+
+// seriesReaders bounds how many curves load at once: the store reads each
+// whole series to downsample it, so more readers than CPUs only share the
+// CPUs and delay every curve's first appearance: at most 4, at most
+// GOMAXPROCS.
+var seriesReaders = max(1, min(4, runtime.GOMAXPROCS(0)))
 
 // XMode is what the chart's x axis measures.
 type XMode int
@@ -86,6 +93,8 @@ type Model struct {
 
 	filter    textinput.Model
 	filtering bool
+
+	sem chan struct{} // bounds concurrent curve reads to seriesReaders
 }
 
 // New returns the compare pane, comparing nothing.
@@ -95,7 +104,8 @@ func New(c *common.Common) *Model {
 	fi.Prompt = "/ "
 	fi.Placeholder = "filter params and metrics"
 	m := &Model{c: c, keys: DefaultKeyMap(), params: table.New(c.Styles, 1), metrics: table.New(c.Styles, 1),
-		chart: chart.New(c.Styles, chart.DefaultMaxPoints), hist: map[string]map[string][]store.Metric{}, filter: fi}
+		chart: chart.New(c.Styles, chart.DefaultMaxPoints), hist: map[string]map[string][]store.Metric{}, filter: fi,
+		sem: make(chan struct{}, seriesReaders)}
 	m.params.Empty = "no params differ (a shows all)"
 	m.metrics.Empty = "no metrics"
 	m.style()
@@ -258,14 +268,22 @@ func (m *Model) loadSeries() tea.Cmd {
 			m.got++
 			continue
 		}
-		cmds = append(cmds, fetchSeries(m.c.Ctx, m.c.Store, m.seq, key, r.ID))
+		cmds = append(cmds, fetchSeries(m.c.Ctx, m.c.Store, m.sem, m.seq, key, r.ID))
 	}
 	m.drawChart()
 	return tea.Batch(cmds...)
 }
 
-func fetchSeries(ctx context.Context, st common.Store, seq int, key, id string) tea.Cmd {
+// fetchSeries reads one curve once a reader slot is free. The commands of
+// one batch run in parallel; the slots keep at most seriesReaders reading.
+func fetchSeries(ctx context.Context, st common.Store, sem chan struct{}, seq int, key, id string) tea.Cmd {
 	return func() tea.Msg {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return seriesMsg{seq: seq, key: key, runID: id, err: ctx.Err()}
+		}
+		defer func() { <-sem }()
 		pts, err := st.MetricHistoryDownsampled(ctx, id, key, SeriesPoints)
 		return seriesMsg{seq: seq, key: key, runID: id, pts: pts, err: err}
 	}

@@ -7,7 +7,6 @@ package detail
 import (
 	"context"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -36,15 +35,20 @@ type Model struct {
 	width, height int
 	focused       bool
 
-	id        string
-	run       *store.Run
-	exp       string
-	history   map[string][]float64
-	artifacts []store.Artifact
-	seq       int
-	loading   bool
-	again     bool // the run changed while it loaded: load once more
-	err       error
+	id       string
+	run      *store.Run
+	exp      string
+	history  map[string][]float64
+	kids     map[string][]store.Artifact // artifact listings by directory ("" the root)
+	open     map[string]bool             // expanded artifact directories
+	browsing bool                        // the cursor is in the artifacts tree
+	acur     int                         // tree cursor, in artRows
+	artStart int                         // line of the first tree row in lines
+	prev     *preview                    // the open artifact preview
+	seq      int
+	loading  bool
+	again    bool // the run changed while it loaded: load once more
+	err      error
 
 	lines  []string // rendered content
 	offset int
@@ -68,7 +72,7 @@ func New(c *common.Common) *Model {
 	fi.Cursor.SetMode(cursor.CursorStatic)
 	fi.Prompt = "/ "
 	fi.Placeholder = "filter keys"
-	m := &Model{c: c, keys: DefaultKeyMap(), notes: ta, filter: fi}
+	m := &Model{c: c, keys: DefaultKeyMap(), notes: ta, filter: fi, open: map[string]bool{}}
 	m.style()
 	m.keys.mode(false, false, false)
 	return m
@@ -121,12 +125,25 @@ func (m *Model) Busy() string {
 		return "saving notes"
 	case m.loading:
 		return "loading run"
+	case m.prev != nil && m.prev.loading:
+		return "loading artifact"
 	}
 	return ""
 }
 
 // Back clears the filter; otherwise the root goes back.
 func (m *Model) Back() (bool, tea.Cmd) {
+	if m.prev != nil {
+		m.closePreview()
+		return true, nil
+	}
+	if m.browsing {
+		m.browsing = false
+		m.keys.browsing = false
+		m.keys.mode(m.editing, m.filtering, m.run != nil)
+		m.render()
+		return true, nil
+	}
 	if m.filter.Value() != "" {
 		m.filter.SetValue("")
 		m.render()
@@ -137,7 +154,7 @@ func (m *Model) Back() (bool, tea.Cmd) {
 
 // StartFilter opens the key filter.
 func (m *Model) StartFilter() tea.Cmd {
-	if m.run == nil || m.editing {
+	if m.run == nil || m.editing || m.prev != nil {
 		return nil
 	}
 	m.filtering = true
@@ -152,13 +169,16 @@ func (m *Model) SetSize(w, h int) {
 	m.notes.SetWidth(max(w-2, 10))
 	m.notes.SetHeight(max(h-4, 3))
 	m.filter.Width = max(w-4, 1)
+	m.resizePreview()
 	m.render()
 }
 
 // Open shows run id, loading it.
 func (m *Model) Open(id string) tea.Cmd {
 	if id != m.id {
-		m.run, m.history, m.artifacts, m.offset, m.err = nil, nil, nil, 0, nil
+		m.run, m.history, m.kids, m.offset, m.err = nil, nil, nil, 0, nil
+		m.open, m.acur, m.browsing, m.prev = map[string]bool{}, 0, false, nil
+		m.keys.browsing = false
 		m.filter.SetValue("")
 	}
 	m.id = id
@@ -178,10 +198,14 @@ func (m *Model) load() tea.Cmd {
 	m.loading = true
 	m.seq++
 	seq, id, ctx, st := m.seq, m.id, m.c.Ctx, m.c.Store
-	return func() tea.Msg { return fetch(ctx, st, seq, id) }
+	dirs := []string{""}
+	for d := range m.open {
+		dirs = append(dirs, d)
+	}
+	return func() tea.Msg { return fetch(ctx, st, seq, id, dirs) }
 }
 
-func fetch(ctx context.Context, st common.Store, seq int, id string) runMsg {
+func fetch(ctx context.Context, st common.Store, seq int, id string, dirs []string) runMsg {
 	r, err := st.GetRun(ctx, id)
 	if err != nil {
 		return runMsg{seq: seq, err: err}
@@ -204,31 +228,26 @@ func fetch(ctx context.Context, st common.Store, seq int, id string) runMsg {
 		}
 		out.history[ms.Key] = vs
 	}
-	out.artifacts, out.err = listArtifacts(ctx, st, id)
+	out.kids, out.err = listArtifacts(ctx, st, id, dirs)
 	return out
 }
 
-// listArtifacts walks the artifact tree breadth first, up to maxArtifacts.
-func listArtifacts(ctx context.Context, st common.Store, id string) ([]store.Artifact, error) {
-	var out []store.Artifact
-	dirs := []string{""}
-	for len(dirs) > 0 && len(out) < maxArtifacts {
-		d := dirs[0]
-		dirs = dirs[1:]
+// listArtifacts lists the root and the expanded directories of a run's
+// artifacts, up to maxArtifacts entries each.
+func listArtifacts(ctx context.Context, st common.Store, id string, dirs []string) (map[string][]store.Artifact, error) {
+	out := map[string][]store.Artifact{}
+	for _, d := range dirs {
 		as, err := st.ListArtifacts(ctx, id, d)
 		if err != nil {
+			if d != "" {
+				continue // the directory went away
+			}
 			return nil, err
 		}
-		for _, a := range as {
-			if a.IsDir {
-				dirs = append(dirs, a.Path)
-				continue
-			}
-			out = append(out, a)
+		if len(as) > maxArtifacts {
+			as = as[:maxArtifacts]
 		}
-	}
-	if len(out) > maxArtifacts {
-		out = out[:maxArtifacts]
+		out[d] = as
 	}
 	return out, nil
 }
@@ -239,6 +258,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	case tea.MouseMsg:
+		if m.prev != nil {
+			var cmd tea.Cmd
+			m.prev.vp, cmd = m.prev.vp.Update(msg)
+			return cmd
+		}
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
 			m.scroll(-3)
@@ -257,13 +281,45 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.FlashErr(fmt.Errorf("run %s: %w", common.ShortID(m.id), msg.err))
 		}
 		m.err = nil
-		m.run, m.exp, m.history, m.artifacts = msg.run, msg.exp, msg.history, msg.artifacts
+		m.run, m.exp, m.history, m.kids = msg.run, msg.exp, msg.history, msg.kids
+		for d := range m.open {
+			if _, ok := m.kids[d]; !ok {
+				delete(m.open, d)
+			}
+		}
+		m.acur = max(min(m.acur, len(m.artRows())-1), 0)
 		m.keys.mode(m.editing, m.filtering, true)
 		m.render()
 		if m.again {
 			m.again = false
 			return m.load()
 		}
+	case dirMsg:
+		if msg.id != m.id {
+			return nil
+		}
+		if msg.err != nil {
+			delete(m.open, msg.dir)
+			return common.FlashErr(fmt.Errorf("artifacts %s: %w", msg.dir, msg.err))
+		}
+		if m.kids == nil {
+			m.kids = map[string][]store.Artifact{}
+		}
+		if len(msg.list) > maxArtifacts {
+			msg.list = msg.list[:maxArtifacts]
+		}
+		m.kids[msg.dir] = msg.list
+		m.render()
+	case previewMsg:
+		if m.prev == nil || msg.id != m.id || msg.path != m.prev.path {
+			return nil
+		}
+		m.prev.loading = false
+		if msg.err != nil {
+			m.prev.vp.SetContent("cannot read " + msg.path + ": " + msg.err.Error())
+			return common.FlashErr(fmt.Errorf("artifact %s: %w", msg.path, msg.err))
+		}
+		m.prev.vp.SetContent(strings.Join(msg.lines, "\n"))
 	case savedMsg:
 		m.saving = false
 		if msg.err != nil {
@@ -293,7 +349,41 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.filterKey(msg)
 	}
 	k := m.keys
+	if m.prev != nil {
+		var cmd tea.Cmd
+		m.prev.vp, cmd = m.prev.vp.Update(msg)
+		return cmd
+	}
 	switch {
+	case key.Matches(msg, k.Artifacts):
+		m.browsing = !m.browsing
+		m.keys.browsing = m.browsing
+		m.keys.mode(m.editing, m.filtering, m.run != nil)
+		if m.browsing {
+			m.moveArtifact(0)
+		} else {
+			m.render()
+		}
+	case key.Matches(msg, k.GitDiff):
+		for _, a := range m.kids["lathe"] {
+			if a.Path == GitDiffArtifact {
+				return m.openPreview(GitDiffArtifact)
+			}
+		}
+		if m.kids["lathe"] == nil && m.hasArtifactDir("lathe") {
+			return m.openPreview(GitDiffArtifact)
+		}
+		return common.Flash("no " + GitDiffArtifact + " in this run")
+	case m.browsing && key.Matches(msg, k.OpenArtifact):
+		return m.toggleArtifact()
+	case m.browsing && key.Matches(msg, k.Up):
+		m.moveArtifact(-1)
+	case m.browsing && key.Matches(msg, k.Down):
+		m.moveArtifact(1)
+	case m.browsing && key.Matches(msg, k.Top):
+		m.moveArtifact(-len(m.artRows()))
+	case m.browsing && key.Matches(msg, k.Bottom):
+		m.moveArtifact(len(m.artRows()))
 	case key.Matches(msg, k.Up):
 		m.scroll(-1)
 	case key.Matches(msg, k.Down):
@@ -338,10 +428,14 @@ func (m *Model) scroll(n int) {
 	m.offset = max(min(m.offset+n, len(m.lines)-m.pageSize()), 0)
 }
 
-// artifactName is an artifact's path with its directory dimmed later.
-func artifactName(a store.Artifact) (dir, base string) {
-	d, b := path.Split(a.Path)
-	return d, b
+// hasArtifactDir says whether the root listing has directory d.
+func (m *Model) hasArtifactDir(d string) bool {
+	for _, a := range m.kids[""] {
+		if a.IsDir && a.Path == d {
+			return true
+		}
+	}
+	return false
 }
 
 // matches reports whether a key passes the filter (case-insensitive).

@@ -3,12 +3,12 @@ package detail
 import "github.com/lathe-ml/lathe/store"
 
 type runMsg struct {
-	seq       int
-	run       *store.Run
-	exp       string
-	history   map[string][]float64 // sparkline values by metric key
-	artifacts []store.Artifact
-	err       error
+	seq     int
+	run     *store.Run
+	exp     string
+	history map[string][]float64        // sparkline values by metric key
+	kids    map[string][]store.Artifact // artifact listings by directory
+	err     error
 }
 
 type savedMsg struct {

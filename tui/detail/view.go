@@ -3,7 +3,7 @@ package detail
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"path"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -24,6 +24,9 @@ func (m *Model) View() string {
 		return common.FitLines(st.Subtle.Render("No run open. Press enter on a run in the runs pane (1), or :run ID."), m.width, m.height)
 	}
 	head := m.header()
+	if m.prev != nil {
+		return m.previewView(head)
+	}
 	if m.editing {
 		hint := st.Subtle.Render("Editing notes · ctrl+s save · esc cancel")
 		return common.FitLines(strings.Join(append(head, hint, m.notes.View()), "\n"), m.width, m.height)
@@ -82,15 +85,19 @@ func (m *Model) render() {
 		lw := m.width/2 - 1
 		rw := m.width - lw - 2
 		left := append(m.metricsSection(lw), m.paramsSection(lw)...)
-		right := append(append(append(m.notesSection(rw), m.commandSection(rw)...), m.tagsSection(rw)...), m.artifactsSection(rw)...)
+		right := append(append(m.notesSection(rw), m.commandSection(rw)...), m.tagsSection(rw)...)
+		m.artStart = len(right) + 1
+		right = append(right, m.artifactsSection(rw)...)
 		m.lines = strings.Split(lipgloss.JoinHorizontal(lipgloss.Top,
 			strings.Join(pad(left, lw), "\n"), "  ", strings.Join(pad(right, rw), "\n")), "\n")
 	} else {
 		w := m.width
 		var all []string
-		for _, s := range [][]string{m.metricsSection(w), m.paramsSection(w), m.notesSection(w), m.commandSection(w), m.tagsSection(w), m.artifactsSection(w)} {
+		for _, s := range [][]string{m.metricsSection(w), m.paramsSection(w), m.notesSection(w), m.commandSection(w), m.tagsSection(w)} {
 			all = append(all, s...)
 		}
+		m.artStart = len(all) + 1
+		all = append(all, m.artifactsSection(w)...)
 		m.lines = all
 	}
 	m.scroll(0)
@@ -110,7 +117,7 @@ func (m *Model) section(title string, n int, w int) string {
 	if n >= 0 {
 		t += fmt.Sprintf(" (%d)", n)
 	}
-	rule := max(w-len(t)-1, 0)
+	rule := max(w-lipgloss.Width(t)-1, 0)
 	return st.Title.Render(t) + " " + st.Border.Render(strings.Repeat("─", rule))
 }
 
@@ -301,23 +308,39 @@ func (m *Model) tagsSection(w int) []string {
 
 func (m *Model) artifactsSection(w int) []string {
 	st := m.c.Styles
-	var as []store.Artifact
-	for _, a := range m.artifacts {
-		if m.matches(a.Path) {
-			as = append(as, a)
-		}
+	rows := m.artRows()
+	title := fmt.Sprintf("ARTIFACTS (%d)", len(rows))
+	if m.browsing {
+		title += " · enter expand/preview · esc done"
 	}
-	sort.Slice(as, func(i, j int) bool { return as[i].Path < as[j].Path })
-	out := []string{m.section("ARTIFACTS", len(as), w)}
-	if len(as) == 0 {
+	out := []string{m.section(title, -1, w)}
+	if len(rows) == 0 {
 		return append(out, st.Subtle.Render("  none"), "")
 	}
-	for _, a := range as {
-		dir, base := artifactName(a)
-		size := humanSize(a.Size)
-		name := st.Subtle.Render(dir) + st.Text.Render(base)
-		gap := max(w-lipgloss.Width(dir+base)-len(size)-2, 1)
-		out = append(out, common.Truncate("  "+name+strings.Repeat(" ", gap)+st.Subtle.Render(size), w))
+	for i, r := range rows {
+		mark := "  "
+		if r.a.IsDir {
+			mark = "▸ "
+			if m.open[r.a.Path] {
+				mark = "▾ "
+			}
+		}
+		name := path.Base(r.a.Path)
+		if r.a.IsDir {
+			name += "/"
+		}
+		size := ""
+		if !r.a.IsDir {
+			size = humanSize(r.a.Size)
+		}
+		left := "  " + strings.Repeat("  ", r.depth) + mark + name
+		left = common.Truncate(left, max(w-len(size)-1, 1))
+		gap := max(w-lipgloss.Width(left)-len(size), 1)
+		if m.browsing && i == m.acur {
+			out = append(out, st.Cursor.Render(common.Pad(left+strings.Repeat(" ", gap)+size, w, false)))
+			continue
+		}
+		out = append(out, left+strings.Repeat(" ", gap)+st.Subtle.Render(size))
 	}
 	return append(out, "")
 }
