@@ -23,6 +23,7 @@ func newServerCmd(a *app) *cobra.Command {
 	var addr, token string
 	var verbose bool
 	var allowHosts []string
+	var maxArtifactMB int64
 	c := &cobra.Command{
 		Use:     "server",
 		Aliases: []string{"serve"},
@@ -52,6 +53,9 @@ setting MLFLOW_TRACKING_TOKEN. A token can be required on loopback too.`,
 				level = slog.LevelDebug
 			}
 			logger := slog.New(slog.NewTextHandler(a.env.Stderr, &slog.HandlerOptions{Level: level}))
+			if maxArtifactMB < 0 {
+				return usagef("--max-artifact-mb must be positive")
+			}
 			return a.withStore(cmd.Context(), func(st *store.Store) error {
 				if token == "" {
 					token = a.env.Getenv("LATHE_SERVER_TOKEN")
@@ -61,6 +65,7 @@ setting MLFLOW_TRACKING_TOKEN. A token can be required on loopback too.`,
 					return err
 				}
 				opt.Logger = logger
+				opt.MaxArtifactBytes = maxArtifactMB << 20
 				return a.serve(cmd.Context(), st, addr, opt)
 			})
 		},
@@ -69,6 +74,7 @@ setting MLFLOW_TRACKING_TOKEN. A token can be required on loopback too.`,
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log every request")
 	c.Flags().StringVar(&token, "token", "", "require this bearer token (default $LATHE_SERVER_TOKEN); needed off loopback")
 	c.Flags().StringArrayVar(&allowHosts, "allow-host", nil, "also answer to this Host header name (repeatable)")
+	c.Flags().Int64Var(&maxArtifactMB, "max-artifact-mb", 0, "largest artifact upload in MiB (default 64 GiB)")
 	return c
 }
 
