@@ -60,8 +60,10 @@ func (s *Store) runRowID(ctx context.Context, runID string) (int64, error) {
 
 // MetricHistoryDownsampled returns at most n points of one series chosen by
 // largest-triangle-three-buckets, which keeps peaks, troughs and the overall
-// shape; series of n points or fewer come back whole. NaN points are kept
-// only when the series has nothing else.
+// shape; series of n points or fewer come back whole, NaN points left out.
+// A series of 128n points or more is read from its level of detail (the
+// minimum and maximum of every 256 steps, kept on write), so drawing a
+// million-point series reads some 4k rows, not a million.
 func (s *Store) MetricHistoryDownsampled(ctx context.Context, runID, key string, n int) ([]Metric, error) {
 	rid, err := s.runRowID(ctx, runID)
 	if err != nil {
@@ -74,6 +76,16 @@ func (s *Store) MetricHistoryDownsampled(ctx context.Context, runID, key string,
 			return nil, nil
 		}
 		return nil, fmt.Errorf("downsample %s/%s: %w", runID, key, err)
+	}
+	// A long series is drawn from its level of detail, kept on write: its
+	// buckets' extremes are at least n points, so LTTB still has more than
+	// it keeps, and the read is 1/128 of the points or less.
+	if n > 0 && count >= (1<<lodShift)/2*int64(n) {
+		pts, err := s.lodPoints(ctx, rid, key)
+		if err != nil {
+			return nil, err
+		}
+		return LTTB(pts, n), nil
 	}
 	// Three columns, NaN points left out by SQLite.
 	rows, err := s.rdb.QueryContext(ctx, `SELECT step, ts, value FROM metrics

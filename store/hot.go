@@ -32,7 +32,7 @@ const (
 )
 
 func hotQueries() []string {
-	return []string{qInsertParam, qSelectKeyID, qInsertKey, qRunStage, qSetTag, qEvent, qUpsertSummary, qSavepoint, qRelease, qRollback}
+	return []string{qInsertParam, qSelectKeyID, qInsertKey, qRunStage, qSetTag, qEvent, qUpsertSummary, qUpsertLOD, qSavepoint, qRelease, qRollback}
 }
 
 // prepareHot prepares hotQueries() and the metric inserts on the write

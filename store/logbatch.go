@@ -169,9 +169,13 @@ func (t *Tx) logMetrics(rid int64, ms []Metric) (int, error) {
 		switch {
 		case inserted == 0: // all already stored: the summaries count them
 		case inserted == len(ms): // the common case: fold the batch in
-			err = t.updateSummary(rid, k, pts)
+			if err = t.updateSummary(rid, k, pts); err == nil {
+				err = t.foldLOD(rid, k, pts)
+			}
 		default: // a client retried part of a batch: recount from the points
-			err = t.rebuildSummary(rid, k)
+			if err = t.rebuildSummary(rid, k); err == nil {
+				err = t.rebuildLOD(rid, k)
+			}
 		}
 		if err != nil {
 			return 0, err

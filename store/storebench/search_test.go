@@ -164,6 +164,9 @@ func BenchmarkHistoryDownsample(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	if err := st.RebuildMetricDetail(ctx); err != nil { // the points went in with SQL
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		pts, err := st.MetricHistoryDownsampled(ctx, run.ID, "loss", 1000)
