@@ -157,12 +157,8 @@ func (t *Tx) importInputs(rid int64, runID string, inputs []DatasetInput, c *Imp
 		if d.Name == "" || d.Digest == "" {
 			return invalid("run %s: dataset input needs a name and a digest", runID)
 		}
-		if _, err := t.exec(`INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, exp, d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile); err != nil {
-			return fmt.Errorf("import input %s: %w", d.Name, err)
-		}
-		var did int64
-		if err := t.queryRow(`SELECT id FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`, exp, d.Name, d.Digest).Scan(&did); err != nil {
+		did, err := t.datasetID(exp, d)
+		if err != nil {
 			return err
 		}
 		res, err := t.exec(`INSERT INTO run_inputs (run_id, dataset_id, tags) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -175,8 +171,7 @@ func (t *Tx) importInputs(rid int64, runID string, inputs []DatasetInput, c *Imp
 			continue
 		}
 		c.Inputs++
-		if _, err := t.exec(`INSERT INTO lineage VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING`,
-			strconv.FormatInt(did, 10), runID, t.now); err != nil {
+		if err := t.lineage("dataset", strconv.FormatInt(did, 10), "run", runID, "input"); err != nil {
 			return err
 		}
 	}

@@ -285,26 +285,34 @@ func (s *Store) LogInputs(ctx context.Context, runID string, inputs []DatasetInp
 			return err
 		}
 		for _, in := range inputs {
-			d := in.Dataset
-			if _, err := tx.exec(`INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, exp, d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile); err != nil {
-				return fmt.Errorf("log input %s: %w", d.Name, err)
-			}
-			var did int64
-			if err := tx.queryRow(`SELECT id FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`, exp, d.Name, d.Digest).Scan(&did); err != nil {
+			did, err := tx.datasetID(exp, in.Dataset)
+			if err != nil {
 				return err
 			}
 			if _, err := tx.exec(`INSERT INTO run_inputs (run_id, dataset_id, tags) VALUES (?, ?, ?)
 				ON CONFLICT DO UPDATE SET tags = excluded.tags`, rid, did, encodeTags(in.Tags)); err != nil {
 				return err
 			}
-			if _, err := tx.exec(`INSERT INTO lineage VALUES ('dataset', ?, 'run', ?, 'input', ?) ON CONFLICT DO NOTHING`,
-				strconv.FormatInt(did, 10), runID, tx.now); err != nil {
+			if err := tx.lineage("dataset", strconv.FormatInt(did, 10), "run", runID, "input"); err != nil {
 				return err
 			}
 		}
 		return tx.event("run.inputs_logged", "run:"+runID, fmt.Sprintf(`{"inputs":%d}`, len(inputs)))
 	})
+}
+
+// datasetID stores a dataset once per (experiment, name, digest) and
+// returns its id.
+func (t *Tx) datasetID(exp int64, d Dataset) (int64, error) {
+	if _, err := t.exec(`INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, exp, d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile); err != nil {
+		return 0, fmt.Errorf("record dataset %s: %w", d.Name, err)
+	}
+	var did int64
+	if err := t.queryRow(`SELECT id FROM datasets WHERE experiment_id = ? AND name = ? AND digest = ?`, exp, d.Name, d.Digest).Scan(&did); err != nil {
+		return 0, fmt.Errorf("record dataset %s: %w", d.Name, err)
+	}
+	return did, nil
 }
 
 func encodeTags(tags []Tag) string {

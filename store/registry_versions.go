@@ -174,11 +174,6 @@ func (s *Store) CreateModelVersion(ctx context.Context, mc ModelVersionCreate) (
 	return s.GetModelVersion(ctx, mc.Name, version)
 }
 
-func (t *Tx) lineage(fromKind, fromID, toKind, toID, kind string) error {
-	_, err := t.exec(`INSERT INTO lineage VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, fromKind, fromID, toKind, toID, kind, t.now)
-	return err
-}
-
 const versionSelect = `SELECT m.name, v.version, v.source, v.storage_location, coalesce(r.uuid, ''), v.run_link, v.logged_model_id,
 	v.status, v.status_message, v.description, v.user_id, v.creation_time, v.last_updated_time, v.model_id
 	FROM model_versions v JOIN registered_models m ON m.id = v.model_id LEFT JOIN runs r ON r.id = v.run_id `

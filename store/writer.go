@@ -201,3 +201,10 @@ func (t *Tx) event(kind, entity string, payload string) error {
 	}
 	return nil
 }
+
+// lineage records an edge "from -> to" of a kind (input, produced, ...)
+// once, inside the transaction that makes the link.
+func (t *Tx) lineage(fromKind, fromID, toKind, toID, kind string) error {
+	_, err := t.exec(`INSERT INTO lineage VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, fromKind, fromID, toKind, toID, kind, t.now)
+	return err
+}

@@ -272,10 +272,8 @@ func parseInt64(r []byte) (int64, error) {
 			return 0, err
 		}
 		text = strings.TrimSpace(text)
-		if !isJSONNumber(text) {
-			return 0, fmt.Errorf("not a number")
-		}
-	} else if !isJSONNumber(text) {
+	}
+	if !isJSONNumber(text) {
 		return 0, fmt.Errorf("not a number")
 	}
 	if v, err := strconv.ParseInt(text, 10, 64); err == nil {
