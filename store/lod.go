@@ -81,27 +81,29 @@ func (t *Tx) foldLOD(rid, keyID int64, pts []point) error {
 }
 
 // rebuildLOD recomputes one series' level of detail from its points, for
-// batches that re-sent points already stored.
+// batches that re-sent points already stored: the same fold as on write,
+// over the whole series.
 func (t *Tx) rebuildLOD(rid, keyID int64) error {
 	if _, err := t.exec(`DELETE FROM metric_lod WHERE run_id = ? AND key_id = ?`, rid, keyID); err != nil {
 		return fmt.Errorf("rebuild metric level of detail: %w", err)
 	}
-	_, err := t.exec(`INSERT INTO metric_lod
-		SELECT run_id, key_id, b, n, mn_step, mn_ts, mn_value, mx_step, mx_ts, mx_value FROM (
-			SELECT run_id, key_id, step >> 8 AS b,
-				count(*) OVER part AS n,
-				first_value(step) OVER lo AS mn_step, first_value(ts) OVER lo AS mn_ts, first_value(value) OVER lo AS mn_value,
-				first_value(step) OVER hi AS mx_step, first_value(ts) OVER hi AS mx_ts, first_value(value) OVER hi AS mx_value,
-				row_number() OVER lo AS rn
-			FROM metrics WHERE run_id = ? AND key_id = ? AND is_nan = 0
-			WINDOW part AS (PARTITION BY step >> 8),
-			       lo   AS (PARTITION BY step >> 8 ORDER BY value ASC, step ASC, ts ASC),
-			       hi   AS (PARTITION BY step >> 8 ORDER BY value DESC, step ASC, ts ASC)
-		) WHERE rn = 1`, rid, keyID)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT step, ts, value, is_nan FROM metrics WHERE run_id = ? AND key_id = ?`, rid, keyID)
 	if err != nil {
 		return fmt.Errorf("rebuild metric level of detail: %w", err)
 	}
-	return nil
+	var pts []point
+	for rows.Next() {
+		var p point
+		if err := rows.Scan(&p.step, &p.ts, &p.value, &p.isNaN); err != nil {
+			rows.Close()
+			return fmt.Errorf("rebuild metric level of detail: %w", err)
+		}
+		pts = append(pts, p)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("rebuild metric level of detail: %w", err)
+	}
+	return t.foldLOD(rid, keyID, pts)
 }
 
 // lodPoints reads a series' level of detail as points in step order: each
