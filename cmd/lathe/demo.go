@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,6 +110,9 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 		return err
 	}
 	progress("project in %s (store %s)", dir, storeDir)
+	if exe, err = keepBinary(exe, dir); err != nil {
+		return err
+	}
 
 	cfg, epochs := retail.DefaultConfig(), 15
 	if small {
@@ -458,4 +462,38 @@ func newDemoTrainCmd(a *app) *cobra.Command {
 	f.Float64Var(&reg, "reg", 0.01, "L2 regularisation")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	return c
+}
+
+// keepBinary returns the binary the demo's jobs run. Under `go run` lathe is
+// a temporary file that Go deletes on exit, which would leave the recorded
+// commands (and `lathe runs rerun`) pointing at nothing; such a binary is
+// copied into the project as DIR/bin/lathe first.
+func keepBinary(exe, dir string) (string, error) {
+	if !strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return exe, nil
+	}
+	src, err := os.Open(exe)
+	if err != nil {
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	defer src.Close()
+	dst := filepath.Join(dir, "bin", "lathe")
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	f, err := os.OpenFile(dst+".tmp", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	if err := os.Rename(dst+".tmp", dst); err != nil {
+		return "", fmt.Errorf("keep lathe's binary: %w", err)
+	}
+	return dst, nil
 }
