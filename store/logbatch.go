@@ -296,6 +296,9 @@ func (s *Store) LogInputs(ctx context.Context, runID string, inputs []DatasetInp
 			if err := tx.lineage("dataset", strconv.FormatInt(did, 10), "run", runID, "input"); err != nil {
 				return err
 			}
+			if err := tx.linkDataDigest(runID, in.Dataset.Digest); err != nil {
+				return err
+			}
 		}
 		return tx.event("run.inputs_logged", "run:"+runID, fmt.Sprintf(`{"inputs":%d}`, len(inputs)))
 	})

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// How PutBlobFile stored a file's bytes.
+const (
+	StoredDedup   = "dedup"   // the same bytes were already in the store
+	StoredReflink = "reflink" // a copy-on-write clone (btrfs, XFS, ...): no bytes copied
+	StoredCopy    = "copy"    // copied (the kernel may still share extents: copy_file_range)
+)
+
+// hashBufSize is the size of each read while hashing: large enough that a
+// read's system call costs nothing next to hashing it.
+const hashBufSize = 4 << 20
+
+// HashFile returns the SHA-256 of a file's bytes as "sha256:<hex>" and its
+// size. Reading and hashing overlap (one goroutine reads the next buffer
+// while this one hashes the last), so the rate is the hash's rate, not the
+// sum of both. progress, if set, is called with the bytes hashed so far.
+func HashFile(ctx context.Context, f *os.File, progress func(done int64)) (string, int64, error) {
+	h := sha256.New()
+	n, err := hashOverlapped(ctx, f, h, progress)
+	if err != nil {
+		return "", n, err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+func hashOverlapped(ctx context.Context, r io.Reader, h hash.Hash, progress func(int64)) (int64, error) {
+	type chunk struct {
+		buf []byte
+		n   int
+		err error
+	}
+	free := make(chan []byte, 3)
+	for range 3 {
+		free <- make([]byte, hashBufSize)
+	}
+	full := make(chan chunk, 3)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(full)
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			n, err := io.ReadFull(r, buf)
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			select {
+			case full <- chunk{buf, n, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var total int64
+	for c := range full {
+		h.Write(c.buf[:c.n])
+		total += int64(c.n)
+		if progress != nil && c.n > 0 {
+			progress(total)
+		}
+		if c.err == io.EOF {
+			return total, nil
+		}
+		if c.err != nil {
+			return total, c.err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		free <- c.buf
+	}
+	return total, nil
+}
+
+// PutBlobFile stores the file at path as a blob: it hashes the file, and
+// when the store does not hold those bytes yet, clones it (reflink) into
+// the object store where the file system allows, else copies it, through a
+// temporary file that is synced and renamed, so an object is never
+// half-written. how is StoredDedup, StoredReflink or StoredCopy. The file
+// must not change while it is added: its size and modification time are
+// checked before and after, and a change is an error. As with PutBlob, the
+// blob is unreferenced until a transaction records it.
+//
+// A hard link is never used: the object would be the user's file, and an
+// edit of it in place would silently change a stored version.
+func (s *Store) PutBlobFile(ctx context.Context, path string, progress func(done int64)) (b Blob, how string, err error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return Blob{}, "", err
+	}
+	defer src.Close()
+	before, err := src.Stat()
+	if err != nil {
+		return Blob{}, "", err
+	}
+	if !before.Mode().IsRegular() {
+		return Blob{}, "", fmt.Errorf("%s is not a regular file", path)
+	}
+	hash, n, err := HashFile(ctx, src, progress)
+	if err != nil {
+		return Blob{}, "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	b = Blob{Hash: hash, Size: n}
+	dst, _ := s.blobPath(hash)
+	if fi, err := os.Stat(dst); err == nil && fi.Size() == n {
+		return b, StoredDedup, nil
+	}
+	tmpDir := filepath.Join(s.dir, ObjectsDir, "tmp")
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(tmpDir, "put-*")
+	if err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	how = StoredCopy
+	if unix.IoctlFileClone(int(tmp.Fd()), int(src.Fd())) == nil {
+		how = StoredReflink
+	} else {
+		if _, err = src.Seek(0, io.SeekStart); err != nil {
+			return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+		}
+		// *os.File to *os.File: the kernel copies (copy_file_range), which
+		// some file systems turn into shared extents themselves.
+		if _, err = io.Copy(tmp, ctxReader{ctx, src}); err != nil {
+			return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+		}
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	if fi, statErr := tmp.Stat(); statErr != nil || fi.Size() != n || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		err = errors.New("the file changed while it was being added; add it again once it is complete")
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: sync: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	if err = os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	if err = os.Chmod(tmp.Name(), 0o444); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return Blob{}, "", fmt.Errorf("store %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(dst))
+	return b, how, nil
+}
