@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -180,4 +181,99 @@ func (s *Store) PutBlobFile(ctx context.Context, path string, progress func(done
 	}
 	syncDir(filepath.Dir(dst))
 	return b, how, nil
+}
+
+// InputsDir is where versions handed to jobs are materialised, inside the
+// store directory.
+const InputsDir = "inputs"
+
+// MaterializeDataVersion makes a version's files readable under their own
+// names (tools infer formats and compression from names), as
+// inputs/<digest prefix>/<path> inside the store, and returns the path a
+// job should read: the file itself for a one-file version, else the
+// directory. Files are hard links to the read-only objects (or copies where
+// links cannot be made), so nothing is duplicated; the directory is reused
+// by every run of the same version.
+func (s *Store) MaterializeDataVersion(ctx context.Context, v *DataVersion) (string, error) {
+	if len(v.Files) == 0 {
+		return "", invalid("%s has no files", v.Ref())
+	}
+	dir := filepath.Join(s.dir, InputsDir, shortHex(v.Digest, 16))
+	for _, f := range v.Files {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if fi, err := os.Stat(dst); err == nil && fi.Size() == f.Size {
+			continue
+		}
+		src, err := s.blobPath(f.Hash)
+		if err != nil {
+			return "", err
+		}
+		if _, err := os.Stat(src); err != nil {
+			return "", notFound("the bytes of %s (%s) are missing from the store", v.Ref(), f.Path)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return "", fmt.Errorf("materialise %s: %w", v.Ref(), err)
+		}
+		tmp := dst + ".tmp"
+		os.Remove(tmp)
+		if err := os.Link(src, tmp); err != nil {
+			in, err := s.OpenBlob(f.Hash)
+			if err != nil {
+				return "", err
+			}
+			out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o444)
+			if err == nil {
+				_, err = io.Copy(out, ctxReader{ctx, in})
+				if cerr := out.Close(); err == nil {
+					err = cerr
+				}
+			}
+			in.Close()
+			if err != nil {
+				os.Remove(tmp)
+				return "", fmt.Errorf("materialise %s: %w", v.Ref(), err)
+			}
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return "", fmt.Errorf("materialise %s: %w", v.Ref(), err)
+		}
+	}
+	if len(v.Files) == 1 {
+		return filepath.Join(dir, filepath.FromSlash(v.Files[0].Path)), nil
+	}
+	return dir, nil
+}
+
+// gcInputs removes the inputs/ directories (MaterializeDataVersion) of
+// versions that no longer exist; they hold links to bytes gc just freed.
+func (s *Store) gcInputs(ctx context.Context, rep *GCReport) error {
+	root := filepath.Join(s.dir, InputsDir)
+	ents, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.IsDir() || len(name) != 16 || !isLowerHex(name) {
+			continue
+		}
+		var n int
+		if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM data_versions WHERE digest >= ? AND digest < ?`, name, name+"g").Scan(&n); err != nil {
+			return fmt.Errorf("gc: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, name)); err != nil {
+			return fmt.Errorf("gc: remove %s: %w", name, err)
+		}
+		rep.InputDirs++
+	}
+	return nil
 }

@@ -125,6 +125,13 @@ func TestDataLineageAndDelete(t *testing.T) {
 	if in, _ := s.RunDataInputs(ctx, r2.ID); len(in) != 1 || in[0].Version != 1 {
 		t.Errorf("digest match did not link: %v", in)
 	}
+	in1, err := s.MaterializeDataVersion(ctx, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(in1); err != nil || string(b) != "a,b\n1,2\n" || filepath.Base(in1) != "retail.csv" {
+		t.Fatalf("materialised %s: %q %v", in1, b, err)
+	}
 	// Used by runs: refused without force.
 	if _, err := s.DeleteDataVersion(ctx, "retail:1", false); !errors.Is(err, ErrInvalidState) {
 		t.Fatalf("delete of a used version: %v", err)
@@ -139,8 +146,11 @@ func TestDataLineageAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Blobs != 1 {
-		t.Errorf("gc freed %d blobs, want 1", rep.Blobs)
+	if rep.Blobs != 1 || rep.InputDirs != 1 {
+		t.Errorf("gc freed %d blobs and %d input dirs, want 1 and 1", rep.Blobs, rep.InputDirs)
+	}
+	if _, err := os.Stat(in1); !os.IsNotExist(err) {
+		t.Errorf("the materialised input outlived its version: %v", err)
 	}
 	if _, err := s.OpenBlob(v1.Files[0].Hash); !errors.Is(err, ErrNotFound) {
 		t.Errorf("blob still readable after gc: %v", err)

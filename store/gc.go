@@ -72,6 +72,7 @@ type GCReport struct {
 	MetricPoints  int64
 	ArtifactFiles int64
 	Blobs         int // unreferenced objects removed
+	InputDirs     int // inputs/ directories of dataset versions that no longer exist
 	BlobBytes     int64
 	OrphanFiles   int // files under objects/ that no blob row names
 	OrphanBytes   int64
@@ -169,6 +170,9 @@ func (s *Store) GC(ctx context.Context, opt GCOptions) (rep *GCReport, err error
 		}
 	}
 	if err := s.gcSweep(ctx, trash, opt, rep, progress); err != nil {
+		return rep, err
+	}
+	if err := s.gcInputs(ctx, rep); err != nil {
 		return rep, err
 	}
 	err = s.write(ctx, func(tx *Tx) error {
