@@ -56,7 +56,10 @@ type Column struct {
 }
 
 // Record is one row. Fields and Null are owned by the Reader and valid
-// only until the next call to Next; copy what must be kept.
+// only until the next call to Next; copy what must be kept. The CSV and TSV
+// readers hand out strings that point into a read buffer they reuse (no
+// copy per field is what makes them fast), so a field kept past the next
+// call, as a map key for instance, must be copied with strings.Clone.
 type Record struct {
 	// Fields holds one text per column, in Columns order. A null field's
 	// text is "".
