@@ -515,6 +515,8 @@ type ModelLineage struct {
 	Version  *ModelVersion
 	Run      *Run // nil when the version records no run
 	Datasets []DatasetInput
+	// DataVersions are the lathe dataset versions the run consumed.
+	DataVersions []*DataVersion
 }
 
 // ModelVersionLineage reads a version's lineage from the lineage table:
@@ -545,6 +547,9 @@ func (s *Store) ModelVersionLineage(ctx context.Context, name string, version in
 		return nil, err
 	}
 	out.Datasets = out.Run.Inputs
+	if out.DataVersions, err = s.RunDataInputs(ctx, out.Run.ID); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -3,12 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,12 +19,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lathe-ml/lathe/cmd/lathe/internal/retail"
+	"github.com/lathe-ml/lathe/monitor/datadiff"
+	"github.com/lathe-ml/lathe/monitor/validate"
 	"github.com/lathe-ml/lathe/store"
 )
 
 const (
 	demoExperiment = "retail-recs"
 	demoModel      = "retail-recs"
+	demoDataset    = "retail"
 	demoAlias      = "champion"
 	demoK          = 10
 	demoParallel   = 2
@@ -118,31 +120,58 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 	if small {
 		cfg, epochs = retail.SmallConfig(), 4
 	}
-	data := retail.Generate(cfg)
 	dataDir := filepath.Join(dir, "data")
-	paths, err := data.WriteCSV(dataDir)
-	if err != nil {
-		return fmt.Errorf("write the data set: %w", err)
-	}
-	var inputs []store.DatasetInput
-	for _, p := range paths {
-		d, err := fileDigest(p)
-		if err != nil {
+	refPath, laterPath := filepath.Join(dataDir, "reference", retail.PurchasesFile), filepath.Join(dataDir, "later", retail.PurchasesFile)
+	data := retail.Generate(cfg)
+	cfg.Period = 1
+	later := retail.Generate(cfg)
+	for p, d := range map[string]*retail.Dataset{refPath: data, laterPath: later} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		name := "retail-" + trimExt(filepath.Base(p))
-		inputs = append(inputs, store.DatasetInput{
-			Dataset: store.Dataset{Name: name, Digest: d, SourceType: "local", Source: p},
-			Tags:    []store.Tag{{Key: "mlflow.data.context", Value: "training"}},
-		})
+		if err := d.WritePurchases(p); err != nil {
+			return fmt.Errorf("write the data set: %w", err)
+		}
 	}
-	progress("data: %d customers, %d items, %d purchase events in %s", len(data.Customers), len(data.Items), len(data.Events), dataDir)
+	rulesPath := filepath.Join(dir, projectFile)
+	if _, err := os.Stat(rulesPath); errors.Is(err, fs.ErrNotExist) {
+		if err := os.WriteFile(rulesPath, []byte(demoRules), 0o644); err != nil {
+			return err
+		}
+	}
+	progress("data: %d customers, %d items, %d purchases (reference) and %d (a later, shifted extract) in %s",
+		len(data.Customers), len(data.Items), len(data.Events), len(later.Events), dataDir)
 
 	st, err := store.Open(ctx, storeDir, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = st.Close() }()
+	all, err := validate.ParseProject(rulesPath, []byte(demoRules))
+	if err != nil {
+		return err
+	}
+	var versions [2]*store.DataVersion
+	for i, in := range []struct{ path, msg, alias string }{
+		{refPath, "reference extract: year 1", "reference"},
+		{laterPath, "later extract: year 2, more bargain hunters, prices up 15%", ""},
+	} {
+		src, err := scanDataSource(in.path)
+		if err != nil {
+			return err
+		}
+		res, err := a.addData(ctx, st, src, demoDataset, in.msg, in.alias, all[demoDataset], a.progress())
+		if err != nil {
+			return fmt.Errorf("register %s: %w", in.path, err)
+		}
+		versions[i] = res.version
+		progress("dataset %s: %s rows, validation %s", res.version.Ref(), humanCount(res.version.Rows), res.status)
+	}
+	driftLine, err := demoDrift(ctx, st, versions[0], versions[1])
+	if err != nil {
+		return err
+	}
+	progress("%s", driftLine)
 	if _, err := st.CreateExperiment(ctx, demoExperiment, "", nil); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
 		return err
 	}
@@ -156,7 +185,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 	if err != nil {
 		return err
 	}
-	if err := st.LogInputs(ctx, parent.ID, inputs); err != nil {
+	if err := st.RecordRunDataInputs(ctx, parent.ID, versions[:1], "training"); err != nil {
 		return err
 	}
 
@@ -177,12 +206,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 			if j.child {
 				pid = parent.ID
 			}
-			r := a.runDemoJob(ctx, exe, storeDir, dir, dataDir, pid, j)
-			if r.err == nil {
-				if err := st.LogInputs(context.WithoutCancel(ctx), r.runID, inputs); err != nil {
-					r.err = err
-				}
-			}
+			r := a.runDemoJob(ctx, exe, storeDir, dir, demoDataset+"@reference", pid, j)
 			results[i] = r
 			mu.Lock()
 			done++
@@ -273,7 +297,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 		out := map[string]any{"dir": dir, "store": storeDir, "experiment": demoExperiment, "parent_run": parent.ID,
 			"runs": runIDs, "failed": failed, "best_run": br.runID, "best_run_name": br.job.name,
 			"best_ndcg_at_10": br.ndcg, "model": demoModel, "alias": demoAlias, "model_version": v.Version,
-			"seconds": took.Seconds()}
+			"seconds": took.Seconds(), "datasets": []string{versions[0].Ref(), versions[1].Ref()}, "drift": driftLine}
 		if baseline >= 0 {
 			out["baseline_run"] = results[baseline].runID
 			out["baseline_ndcg_at_10"] = results[baseline].ndcg
@@ -289,6 +313,8 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 		fmt.Fprintf(w, "  baseline ndcg@10 %.4f; best %s ndcg@10 %.4f\n", results[baseline].ndcg, br.job.name, br.ndcg)
 	}
 	fmt.Fprintf(w, "  registered %s (version %d, alias %s)\n", s.cyan(demoModel+"@"+demoAlias), v.Version, demoAlias)
+	fmt.Fprintf(w, "  dataset %s: the reference %s trained every run; %s is a later extract\n  %s\n",
+		s.cyan(demoDataset), versions[0].Ref(), versions[1].Ref(), driftLine)
 	if failed > 0 {
 		fmt.Fprintf(w, "  %d job(s) failed; see lathe runs ls\n", failed)
 	}
@@ -307,6 +333,8 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, noTUI, small bool) error {
 	hint("lathe runs show "+shortID(br.runID), "the best run: params, metrics, inputs, artifacts")
 	hint("lathe runs metric "+shortID(br.runID)+" loss", "its training loss per epoch")
 	hint("lathe models show "+demoModel+"@"+demoAlias, "the registered model and its lineage")
+	hint("lathe data show "+demoDataset, "the later extract's schema and profile")
+	hint("lathe data diff "+demoDataset+"@reference "+demoDataset, "how customer behaviour drifted")
 	hints.render(w, s)
 	return nil
 }
@@ -334,15 +362,15 @@ func demoJobs(small bool, epochs int) []demoJob {
 
 // runDemoJob runs one job as `lathe run ... -- lathe demo train ...`, the
 // binary invoking itself, and reads the finished run from its --json output.
-func (a *app) runDemoJob(ctx context.Context, exe, storeDir, dir, dataDir, parentID string, j demoJob) demoResult {
+func (a *app) runDemoJob(ctx context.Context, exe, storeDir, dir, input, parentID string, j demoJob) demoResult {
 	r := demoResult{job: j}
 	work := filepath.Join(dir, "work", j.name)
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		r.err = err
 		return r
 	}
-	args := []string{"--store", storeDir, "--json", "run", "-e", demoExperiment, "--name", j.name, "--output", "model"}
-	train := []string{exe, "demo", "train", "--data", dataDir, "--out", "model"}
+	args := []string{"--store", storeDir, "--json", "run", "-e", demoExperiment, "--name", j.name, "--output", "model", "--input", input}
+	train := []string{exe, "demo", "train", "--out", "model"}
 	for _, p := range j.params {
 		args = append(args, "-p", p.Key+"="+p.Value)
 		train = append(train, "--"+p.Key, "{"+p.Key+"}")
@@ -385,23 +413,6 @@ func (a *app) runDemoJob(ctx context.Context, exe, storeDir, dir, dataDir, paren
 	return r
 }
 
-func fileDigest(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	// The store keeps digests of at most 36 characters (MLflow's limit):
-	// the first 128 bits of the SHA-256, in hex.
-	return hex.EncodeToString(h.Sum(nil))[:32], nil
-}
-
-func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name))] }
-
 // newDemoTrainCmd is the demo's training job, run by lathe run.
 func newDemoTrainCmd(a *app) *cobra.Command {
 	var model, data, out, parent string
@@ -418,7 +429,13 @@ func newDemoTrainCmd(a *app) *cobra.Command {
 			if parent != "" {
 				fmt.Fprintf(w, "lathe: tag mlflow.parentRunId=%s\n", parent)
 			}
-			d, err := retail.ReadCSV(data)
+			if data == "" {
+				data = a.env.getenv(inputEnvName(demoDataset))
+			}
+			if data == "" {
+				return usagef("--data is required (or run it with lathe run --input %s)", demoDataset)
+			}
+			d, err := readDemoData(data)
 			if err != nil {
 				return fmt.Errorf("read data: %w", err)
 			}
@@ -453,7 +470,7 @@ func newDemoTrainCmd(a *app) *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&model, "model", "bpr", "popularity or bpr")
-	f.StringVar(&data, "data", "data", "directory with customers.csv, items.csv, events.csv")
+	f.StringVar(&data, "data", "", "purchases.csv, or a directory with customers.csv, items.csv, events.csv (default: $LATHE_INPUT_RETAIL)")
 	f.StringVar(&out, "out", "model", "directory to write model.json to")
 	f.StringVar(&parent, "parent", "", "parent run id to tag the run with")
 	f.IntVar(&factors, "factors", 16, "latent factors")
@@ -496,4 +513,62 @@ func keepBinary(exe, dir string) (string, error) {
 		return "", fmt.Errorf("keep lathe's binary: %w", err)
 	}
 	return dst, nil
+}
+
+// readDemoData reads the one-table purchases file, or the three-table
+// directory form.
+func readDemoData(path string) (*retail.Dataset, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return retail.ReadCSV(path)
+	}
+	return retail.ReadPurchases(path)
+}
+
+// demoRules are the demo project's lathe.toml: rules every version of the
+// retail dataset is checked against when it is added.
+const demoRules = `# lathe project file (written by lathe demo).
+# Rules for dataset "retail", checked on every 'lathe data add'.
+[data.retail.dataset]
+min_rows = 1000
+required_columns = ["customer_id", "segment", "item_id", "category", "price", "day"]
+
+[data.retail.columns.customer_id]
+type = "int"
+not_null = true
+min = 0
+
+[data.retail.columns.segment]
+allowed = ["bargain", "family", "gourmet", "tech", "outdoor", "student", "luxury", "health"]
+
+[data.retail.columns.price]
+type = "float"
+not_null = true
+min = 0
+max = 10000
+`
+
+// demoDrift compares the reference and the later version and sums it up.
+func demoDrift(ctx context.Context, st *store.Store, ref, cur *store.DataVersion) (string, error) {
+	rr, err := openVersion(ctx, st, ref)
+	if err != nil {
+		return "", err
+	}
+	defer rr.Close()
+	cr, err := openVersion(ctx, st, cur)
+	if err != nil {
+		return "", err
+	}
+	defer cr.Close()
+	rep, err := datadiff.Compare(ctx, rr, cr, datadiff.Options{})
+	if err != nil {
+		return "", fmt.Errorf("drift %s -> %s: %w", ref.Ref(), cur.Ref(), err)
+	}
+	var drifted []string
+	for _, c := range rep.Columns {
+		if c.Drift {
+			drifted = append(drifted, c.Column)
+		}
+	}
+	return fmt.Sprintf("drift %s -> %s: %d of %d columns drifted (%s)", ref.Ref(), cur.Ref(), rep.Drifted, len(rep.Columns),
+		strings.Join(drifted, ", ")), nil
 }

@@ -67,10 +67,30 @@ func TestDemoEndToEnd(t *testing.T) {
 	if sum.Dir != dir || sum.Failed != 0 || len(sum.Runs) != 4 || sum.ModelVersion != 1 || sum.BestRun == "" || sum.BaselineRun == "" {
 		t.Fatalf("summary %+v", sum)
 	}
-	for _, f := range []string{"customers.csv", "items.csv", "events.csv"} {
+	for _, f := range []string{"reference/purchases.csv", "later/purchases.csv", "../lathe.toml"} {
 		if _, err := os.Stat(filepath.Join(dir, "data", f)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The data: two validated versions of "retail", the reference aliased,
+	// and drift between them.
+	var versions []struct {
+		Ref              string   `json:"ref"`
+		Aliases          []string `json:"aliases"`
+		ValidationStatus string   `json:"validation_status"`
+	}
+	if err := json.Unmarshal(lathe(dir, "data", "ls", "retail", "--json"), &versions); err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 2 || versions[1].Ref != "retail:1" || len(versions[1].Aliases) != 1 || versions[1].Aliases[0] != "reference" ||
+		versions[0].ValidationStatus != "passed" || versions[1].ValidationStatus != "passed" {
+		t.Fatalf("data versions: %+v", versions)
+	}
+	var diff struct {
+		Drifted int `json:"drifted"`
+	}
+	if err := json.Unmarshal(lathe(dir, "data", "diff", "retail@reference", "retail", "--json"), &diff); err != nil || diff.Drifted == 0 {
+		t.Errorf("the later extract should drift from the reference: %+v %v", diff, err)
 	}
 
 	// cd DIR && lathe ... finds the project's store.
@@ -110,7 +130,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			}
 		}
 		if r.RunID != sum.ParentRun {
-			if _, ok := r.Metrics["ndcg_at_10"]; !ok || len(r.Inputs) != 3 || r.Tags["lathe.job_id"] == "" {
+			if _, ok := r.Metrics["ndcg_at_10"]; !ok || len(r.Inputs) != 1 || r.Tags["lathe.job_id"] == "" || r.Tags["lathe.inputs"] != `["retail:1"]` {
 				t.Errorf("run %s: metrics %v, %d inputs, job %q", r.RunName, r.Metrics, len(r.Inputs), r.Tags["lathe.job_id"])
 			}
 		}
@@ -119,7 +139,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("%d children of the sweep, want 2", children)
 	}
 	show := string(lathe(dir, "models", "show", "retail-recs@champion"))
-	if !strings.Contains(show, "champion=1") || !strings.Contains(show, "runs:/"+sum.BestRun+"/outputs/model") {
+	if !strings.Contains(show, "champion=1") || !strings.Contains(show, "runs:/"+sum.BestRun+"/outputs/model") ||
+		!strings.Contains(show, "lathe://data/retail:1") {
 		t.Errorf("models show:\n%s", show)
 	}
 	arts := string(lathe(dir, "runs", "artifacts", sum.BestRun, "ls", "outputs/model"))

@@ -100,7 +100,7 @@ func gcJSON(r *store.GCReport) map[string]any {
 	return map[string]any{
 		"dry_run": r.DryRun, "runs_purged": r.RunsPurged, "runs_kept": kept,
 		"metric_points": r.MetricPoints, "artifact_files": r.ArtifactFiles,
-		"blobs": r.Blobs, "blob_bytes": r.BlobBytes, "orphan_files": r.OrphanFiles, "orphan_bytes": r.OrphanBytes,
+		"blobs": r.Blobs, "blob_bytes": r.BlobBytes, "input_dirs": r.InputDirs, "orphan_files": r.OrphanFiles, "orphan_bytes": r.OrphanBytes,
 		"temp_files": r.TempFiles, "temp_bytes": r.TempBytes, "restored": r.Restored,
 		"bytes_freed": r.BytesFreed(), "db_bytes_before": r.DBBytesBefore, "db_bytes_after": r.DBBytesAfter,
 		"problems": problems,

@@ -146,7 +146,7 @@ func (a *app) printImportSummary(s *mlflowimport.Summary) {
 	row("tags", count(s.Tags))
 	row("inputs", count(s.Inputs))
 	ar := s.Artifacts
-	row("artifacts", fmt.Sprintf("%s new (%s), %s already present, %s skipped", num(ar.Imported), sizeText(ar.Bytes), num(ar.Present), num(ar.Skipped)))
+	row("artifacts", fmt.Sprintf("%s new (%s), %s already present, %s skipped", num(ar.Imported), fmtBytes(ar.Bytes), num(ar.Present), num(ar.Skipped)))
 	m := s.Models
 	row("models", fmt.Sprintf("%s found (%s versions): %s new, %s already present, %s skipped",
 		num(m.Found), num(m.Versions), num(m.Imported), num(m.Present), num(m.Skipped)))
@@ -162,19 +162,6 @@ func (a *app) printImportSummary(s *mlflowimport.Summary) {
 }
 
 func num(n int64) string { return strconv.FormatInt(n, 10) }
-
-// sizeText prints a byte count for people: 512 B, 1.5 KiB, 3.2 GiB.
-func sizeText(n int64) string {
-	if n < 1024 {
-		return num(n) + " B"
-	}
-	f, units, i := float64(n)/1024, []string{"KiB", "MiB", "GiB", "TiB"}, 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i]
-}
 
 // progressLine redraws one status line on a terminal. Its methods may be
 // called from the importer's progress goroutine; a nil line does nothing.
@@ -192,7 +179,7 @@ func (p *progressLine) show(pr mlflowimport.Progress) {
 		pct = fmt.Sprintf(" (%d%%)", pr.Runs*100/pr.RunsTotal)
 	}
 	line := fmt.Sprintf("importing: runs %d/%d%s, %s metric points, %s of artifacts",
-		pr.Runs, pr.RunsTotal, pct, num(pr.Points), sizeText(pr.Bytes))
+		pr.Runs, pr.RunsTotal, pct, num(pr.Points), fmtBytes(pr.Bytes))
 	fmt.Fprint(p.w, "\r\x1b[K"+strings.TrimSpace(line))
 	p.drawn = true
 }

@@ -109,10 +109,15 @@ type lineageOut struct {
 	Version  string         `json:"version"`
 	Run      *lineageRunOut `json:"run"`
 	Datasets []inputJSON    `json:"datasets"`
+	// DataVersions are the lathe dataset versions (NAME:N) the run used.
+	DataVersions []string `json:"data_versions"`
 }
 
 func toLineageOut(l *store.ModelLineage) lineageOut {
-	out := lineageOut{Version: l.Version.Ref(), Datasets: []inputJSON{}}
+	out := lineageOut{Version: l.Version.Ref(), Datasets: []inputJSON{}, DataVersions: []string{}}
+	for _, v := range l.DataVersions {
+		out.DataVersions = append(out.DataVersions, v.Ref())
+	}
 	if l.Run != nil {
 		out.Run = &lineageRunOut{RunID: l.Run.ID, RunName: l.Run.Name, ExperimentID: l.Run.ExperimentID, Status: l.Run.Status}
 		out.Datasets = toRunJSON(&store.Run{Inputs: l.Datasets}, "").Inputs
@@ -461,6 +466,10 @@ func (a *app) showModel(w io.Writer, m *store.RegisteredModel, versions []*store
 	}
 	r := lin.Run
 	fmt.Fprintf(w, "  %s %s %s (%s)\n", s.dim("run"), r.ID, s.cyan(r.Name), s.status(r.Status))
+	for _, v := range lin.DataVersions {
+		fmt.Fprintf(w, "  %s %s %s, %s rows, validation %s\n", s.dim("data"), s.cyan(v.Ref()), v.ShortDigest(),
+			humanCount(v.Rows), validationText(s, v.ValidationStatus))
+	}
 	if len(lin.Datasets) == 0 {
 		fmt.Fprintf(w, "  %s\n", s.dim("the run logged no dataset inputs"))
 		return

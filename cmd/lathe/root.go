@@ -157,6 +157,7 @@ func newRootCmd(env *Env) *cobra.Command {
 		newLogCmd(a),
 		newImportCmd(a),
 		newModelsCmd(a),
+		newDataCmd(a), newDriftCmd(a),
 		newServerCmd(a),
 		newGCCmd(a), newDuCmd(a),
 		newVersionCmd(a),

@@ -35,7 +35,11 @@ type runOptions struct {
 	command    []string    // argv as given, {KEY} placeholders included
 	workdir    string
 	grace      time.Duration
-	rerunOf    string // run id
+	rerunOf    string   // run id
+	inputs     []string // --input dataset refs
+	force      bool     // run even when an input failed validation
+	// inputEnv is filled by runJob: LATHE_INPUT_<NAME> -> local path.
+	inputEnv map[string]string
 }
 
 func newRunCmd(a *app) *cobra.Command {
@@ -59,6 +63,11 @@ The job reports metrics in either of two ways (docs/jobs.md):
 
 -p KEY=VALUE logs a param, sets LATHE_PARAM_KEY=VALUE for the job, and
 replaces {KEY} in the command's arguments.
+
+--input REF hands the job a dataset version (lathe data): its local path is in
+LATHE_INPUT_<NAME> (NAME upper-cased, other characters '_'), the run records
+the version as an input (MLflow's dataset inputs and lathe's lineage), and a
+version that failed validation stops the run unless --force.
 
 The job runs in its own process group. Ctrl-C (or SIGTERM, or 'lathe runs kill
 RUN') sends it SIGTERM and SIGKILL after --grace; the run is then KILLED. A
@@ -87,6 +96,9 @@ stdout has only the finished run as JSON.`,
 	f.StringArrayVarP(&params, "param", "p", nil, "param KEY=VALUE for the run and the job (repeatable)")
 	f.StringArrayVar(&o.outputs, "output", nil, "file or directory to store as an artifact afterwards (repeatable)")
 	f.DurationVar(&o.grace, "grace", runner.DefaultGrace, "time between SIGTERM and SIGKILL when the job is stopped")
+	f.StringArrayVar(&o.inputs, "input", nil, "dataset version the job reads (NAME, NAME:N, NAME@ALIAS; repeatable): path in $LATHE_INPUT_<NAME>")
+	f.BoolVar(&o.force, "force", false, "run even when an --input version failed validation")
+	_ = c.RegisterFlagCompletionFunc("input", a.dataRefs)
 	_ = c.RegisterFlagCompletionFunc("experiment", a.experimentNames(store.ActiveOnly))
 	return c
 }
@@ -177,6 +189,17 @@ func (a *app) runJob(cmd *cobra.Command, o runOptions) error {
 	if o.rerunOf != "" {
 		tags = append(tags, store.Tag{Key: tagRerunOf, Value: o.rerunOf})
 	}
+	inputs, err := a.resolveInputs(ctx, st, &o)
+	if err != nil {
+		return err
+	}
+	if len(inputs) > 0 {
+		refs := make([]string, len(inputs))
+		for i, v := range inputs {
+			refs[i] = v.Ref()
+		}
+		tags = append(tags, store.Tag{Key: tagInputs, Value: jsonString(refs)})
+	}
 	source := truncate(shellLine(argv), 500)
 	run, err := st.CreateRun(ctx, store.RunCreate{ExperimentID: expID, Name: o.name, UserID: a.currentUser(),
 		Host: host, Source: source, Tags: tags})
@@ -184,6 +207,11 @@ func (a *app) runJob(cmd *cobra.Command, o runOptions) error {
 		return fmt.Errorf("create run: %w", err)
 	}
 	s := &supervisor{a: a, st: st, bg: bg, o: o, argv: argv, run: run, host: host}
+	if len(inputs) > 0 {
+		if err := st.RecordRunDataInputs(ctx, run.ID, inputs, "training"); err != nil {
+			return s.abort(fmt.Errorf("record inputs: %w", err), false)
+		}
+	}
 	if len(o.params) > 0 {
 		ps := make([]store.Param, len(o.params))
 		for i, p := range o.params {
@@ -305,6 +333,9 @@ func (s *supervisor) supervise(ctx context.Context) error {
 	}
 	for _, p := range s.o.params {
 		vars[runner.ParamEnvName(p.Key)] = p.Value
+	}
+	for k, v := range s.o.inputEnv {
+		vars[k] = v
 	}
 	env := runner.MergeEnv(os.Environ(), vars)
 	stdout := a.env.Stdout
@@ -496,4 +527,38 @@ func (s *supervisor) report(status string, exit runner.Exit, end int64, cancelle
 	}
 	return &exitStatus{code: code, msg: fmt.Sprintf("run %s (%s) %s after %s: %s",
 		shortID(s.run.ID), s.run.Name, status, took, exit)}
+}
+
+// resolveInputs resolves --input refs to versions, refuses versions that
+// failed validation (unless --force), and materialises their files for the
+// job, filling o.inputEnv.
+func (a *app) resolveInputs(ctx context.Context, st *store.Store, o *runOptions) ([]*store.DataVersion, error) {
+	var out []*store.DataVersion
+	o.inputEnv = map[string]string{}
+	for _, ref := range o.inputs {
+		v, err := st.DataVersion(ctx, ref)
+		if err != nil {
+			return nil, fmt.Errorf("--input %s: %w", ref, err)
+		}
+		env := inputEnvName(v.Name)
+		if _, dup := o.inputEnv[env]; dup {
+			return nil, usagef("--input %s: another input already sets %s (one version per dataset)", ref, env)
+		}
+		if v.ValidationStatus == store.ValidationFailed && !o.force {
+			return nil, fmt.Errorf("--input %s: %s failed validation (see lathe data show %s); use --force to run anyway", ref, v.Ref(), v.Ref())
+		}
+		p, err := st.MaterializeDataVersion(ctx, v)
+		if err != nil {
+			return nil, fmt.Errorf("--input %s: %w", ref, err)
+		}
+		o.inputEnv[env] = p
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// inputEnvName is LATHE_INPUT_ and the dataset name upper-cased, with any
+// character other than A-Z and 0-9 as '_'.
+func inputEnvName(name string) string {
+	return "LATHE_INPUT_" + strings.TrimPrefix(runner.ParamEnvName(name), "LATHE_PARAM_")
 }

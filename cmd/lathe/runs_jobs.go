@@ -23,6 +23,7 @@ const (
 	tagTemplate = "lathe.command_template" // JSON argv with {KEY} placeholders, when it had some
 	tagParams   = "lathe.params"           // JSON object of the -p params
 	tagOutputs  = "lathe.outputs"          // JSON array of the --output paths
+	tagInputs   = "lathe.inputs"           // JSON array of the --input versions (NAME:N)
 	tagWorkdir  = "lathe.workdir"
 	tagHost     = "lathe.host"
 	tagUser     = "lathe.user"
@@ -136,6 +137,7 @@ func rerunOptions(ctx context.Context, st *store.Store, ref string, override []s
 		}
 	}
 	_ = json.Unmarshal([]byte(r.Tags[tagOutputs]), &o.outputs)
+	_ = json.Unmarshal([]byte(r.Tags[tagInputs]), &o.inputs)
 	return o, nil
 }
 

@@ -20,7 +20,8 @@ func newRunsShowCmd(a *app) *cobra.Command {
 		Short:   "Show everything about one run",
 		Long: `Show one run: id, name, experiment, status, times, user and source; then its
 params, tags, metrics (last value, min, max, number of points, last step),
-dataset inputs and notes. MLflow's system tags (mlflow.*) are hidden unless
+dataset inputs, notes and the lathe dataset versions the run consumed
+(--input, or an MLflow input whose digest matches a version). MLflow's system tags (mlflow.*) are hidden unless
 --all-tags is given; --json always includes them.`,
 		Example: `  lathe runs show 3f2a9c1e
   lathe runs show baseline --all-tags
@@ -31,10 +32,24 @@ dataset inputs and notes. MLflow's system tags (mlflow.*) are hidden unless
 			ctx := cmd.Context()
 			return a.withRun(ctx, args[0], func(st *store.Store, r *store.Run) error {
 				exp := newExpNames(st).name(ctx, r.ExperimentID)
+				data, err := st.RunDataInputs(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				refs := make([]string, len(data))
+				for i, v := range data {
+					refs[i] = v.Ref()
+				}
 				if a.json {
-					return writeJSON(a.env.Stdout, toRunJSON(r, exp))
+					return writeJSON(a.env.Stdout, struct {
+						runJSON
+						DataVersions []string `json:"data_versions"`
+					}{toRunJSON(r, exp), refs})
 				}
 				a.showRun(a.env.Stdout, r, exp, allTags)
+				if len(refs) > 0 {
+					fmt.Fprintf(a.env.Stdout, "\n%s\n  %s\n", a.style().bold("Data versions (lathe data)"), strings.Join(refs, "  "))
+				}
 				return nil
 			})
 		},

@@ -26,6 +26,11 @@ type Config struct {
 	Categories int
 	// EventsPerCustomer is the mean number of purchases per customer.
 	EventsPerCustomer int
+	// Period 0 is the reference extract. A later period (1, 2, ...) keeps
+	// the catalogue (items, categories, segment tastes) but shifts customer
+	// behaviour: more bargain hunters, prices up 15% a period, days
+	// counted on from the previous year. It is what drift detection sees.
+	Period int
 }
 
 // DefaultConfig is the demo's size: 2,000 customers, 500 items, ~50k events.
@@ -115,8 +120,20 @@ func Generate(c Config) *Dataset {
 			cum[s][i] /= total
 		}
 	}
+	prices := 1.0
+	if c.Period > 0 {
+		// A later extract: its own draws, a shifted segment mix.
+		rng = rand.New(rand.NewPCG(c.Seed+uint64(c.Period), 0x1a7e5))
+		prices = math.Pow(1.15, float64(c.Period))
+		for i := range d.Items {
+			d.Items[i].Price = math.Round(d.Items[i].Price*prices*100) / 100
+		}
+	}
 	for u := range c.Customers {
 		seg := rng.IntN(c.Segments)
+		if c.Period > 0 && rng.Float64() < 0.4 {
+			seg = 0 // the bargain segment grows
+		}
 		d.Customers = append(d.Customers, Customer{ID: u, Segment: seg})
 		n := 3 + rng.IntN(2*c.EventsPerCustomer-5)
 		// Each customer also has a personal favourite category.
@@ -132,7 +149,7 @@ func Generate(c Config) *Dataset {
 					break
 				}
 			}
-			d.Events = append(d.Events, Event{Customer: u, Item: it, Time: rng.IntN(365)})
+			d.Events = append(d.Events, Event{Customer: u, Item: it, Time: 365*c.Period + rng.IntN(365)})
 		}
 	}
 	sort.SliceStable(d.Events, func(i, j int) bool { return d.Events[i].Time < d.Events[j].Time })

@@ -2,6 +2,7 @@ package retail
 
 import (
 	"math"
+	"os"
 	"reflect"
 	"testing"
 )
@@ -109,5 +110,60 @@ func TestBPRBeatsPopularityOnGenerated(t *testing.T) {
 	t.Logf("mf %+v pop %+v", mf, pop)
 	if mf.Users == 0 || mf.NDCG <= pop.NDCG {
 		t.Fatalf("MF %+v does not beat popularity %+v", mf, pop)
+	}
+}
+
+func TestPurchasesRoundTripAndShift(t *testing.T) {
+	c := SmallConfig()
+	d := Generate(c)
+	p := t.TempDir() + "/" + PurchasesFile
+	if err := d.WritePurchases(p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadPurchases(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Events) != len(d.Events) || !reflect.DeepEqual(back.Events, d.Events) {
+		t.Fatalf("events differ after the round trip: %d vs %d", len(back.Events), len(d.Events))
+	}
+	for _, e := range d.Events {
+		if back.Items[e.Item] != d.Items[e.Item] || back.Customers[e.Customer] != d.Customers[e.Customer] {
+			t.Fatalf("item %d or customer %d differs", e.Item, e.Customer)
+		}
+	}
+	c.Period = 1
+	later := Generate(c)
+	share := func(d *Dataset) float64 {
+		n := 0
+		for _, cu := range d.Customers {
+			if cu.Segment == 0 {
+				n++
+			}
+		}
+		return float64(n) / float64(len(d.Customers))
+	}
+	if share(later) < share(d)+0.2 {
+		t.Errorf("the later period should have many more bargain customers: %.2f vs %.2f", share(later), share(d))
+	}
+	if later.Items[0].Price <= d.Items[0].Price || later.Items[0].Category != d.Items[0].Category {
+		t.Errorf("later prices should rise on the same catalogue: %+v vs %+v", later.Items[0], d.Items[0])
+	}
+	if later.Events[0].Time < 365 {
+		t.Errorf("later days should follow the reference year: %d", later.Events[0].Time)
+	}
+}
+
+func TestReadPurchasesRejectsMalformed(t *testing.T) {
+	p := t.TempDir() + "/p.csv"
+	for name, body := range map[string]string{
+		"bad header": "a,b\n1,2\n",
+		"bad price":  "customer_id,segment,item_id,category,price,day\n1,bargain,2,cat-1,x,3\n",
+		"no rows":    "customer_id,segment,item_id,category,price,day\n",
+	} {
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := ReadPurchases(p); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
