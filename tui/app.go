@@ -18,6 +18,7 @@ import (
 	"github.com/lathe-ml/lathe/themes"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/compare"
+	"github.com/lathe-ml/lathe/tui/datasets"
 	"github.com/lathe-ml/lathe/tui/detail"
 	"github.com/lathe-ml/lathe/tui/jobs"
 	"github.com/lathe-ml/lathe/tui/models"
@@ -56,6 +57,9 @@ type Options struct {
 	Clipboard io.Writer
 	// Tmux wraps OSC 52 for tmux.
 	Tmux bool
+	// Graphics is the terminal's inline image protocol
+	// (common.DetectGraphics); none draws half-block thumbnails.
+	Graphics common.Graphics
 	// Poll is how often to check the store for changes (default 1 s,
 	// negative: never).
 	Poll time.Duration
@@ -70,6 +74,7 @@ const (
 	paneCompare
 	paneModels
 	paneJobs
+	paneData
 )
 
 // Model is the root of the workbench.
@@ -82,6 +87,7 @@ type Model struct {
 	compare *compare.Model
 	models  *models.Model
 	jobs    *jobs.Model
+	data    *datasets.Model
 	panes   []common.Pane
 	active  int
 	history []int
@@ -140,7 +146,7 @@ func New(o Options) (*Model, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &common.Common{Ctx: ctx, Store: o.Store, StoreLabel: o.StoreLabel, Keys: common.NewGlobalKeys(),
-		Renderer: o.Renderer, Clock: o.Clock, Loc: o.Loc, Log: o.Log, ExportDir: o.ExportDir, Clipboard: o.Clipboard}
+		Renderer: o.Renderer, Clock: o.Clock, Loc: o.Loc, Log: o.Log, ExportDir: o.ExportDir, Clipboard: o.Clipboard, Graphics: o.Graphics}
 	c.SetTheme(o.Theme)
 	m := &Model{c: c, cancel: cancel, tmux: o.Tmux, themeDirs: o.ThemeDirs, poll: o.Poll}
 	m.runs = runs.New(c)
@@ -148,10 +154,11 @@ func New(o Options) (*Model, error) {
 	m.compare = compare.New(c)
 	m.models = models.New(c)
 	m.jobs = jobs.New(c)
-	m.panes = []common.Pane{m.runs, m.detail, m.compare, m.models, m.jobs}
+	m.data = datasets.New(c)
+	m.panes = []common.Pane{m.runs, m.detail, m.compare, m.models, m.jobs, m.data}
 	m.status = statusbar.New(c)
 	m.palette = palette.New(c)
-	if err := common.ApplyOverrides(o.Keys, c.Keys, m.runs.Keys(), m.detail.Keys(), m.compare.Keys(), m.models.Keys(), m.jobs.Keys()); err != nil {
+	if err := common.ApplyOverrides(o.Keys, c.Keys, m.runs.Keys(), m.detail.Keys(), m.compare.Keys(), m.models.Keys(), m.jobs.Keys(), m.data.Keys()); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -248,7 +255,7 @@ func (m *Model) focus(i int) {
 	m.focused().Focus()
 }
 
-// show focuses pane i; the models and jobs panes reload whenever shown.
+// show focuses pane i; the models, jobs and datasets panes reload whenever shown.
 func (m *Model) show(i int) tea.Cmd {
 	m.focus(i)
 	return m.refresh(i)
@@ -261,6 +268,8 @@ func (m *Model) refresh(i int) tea.Cmd {
 		return m.models.Init()
 	case paneJobs:
 		return m.jobs.Refresh()
+	case paneData:
+		return m.data.Init()
 	}
 	return nil
 }

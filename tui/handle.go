@@ -78,6 +78,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.show(paneModels)
 	case key.Matches(msg, g.Jobs):
 		return m.show(paneJobs)
+	case key.Matches(msg, g.Data):
+		return m.show(paneData)
 	default:
 		return p.Update(msg)
 	}
@@ -195,7 +197,7 @@ func (m *Model) copySelected() tea.Cmd {
 
 // candidates are the palette's suggestions.
 func (m *Model) candidates() []string {
-	out := []string{"runs", "compare", "run ", "exp ", "theme ", "models", "jobs", "help", "q"}
+	out := []string{"runs", "compare", "run ", "exp ", "theme ", "models", "jobs", "data", "datasets", "help", "q"}
 	for _, t := range themes.Names() {
 		out = append(out, "theme "+t)
 	}
@@ -259,10 +261,12 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return m.show(paneModels)
 	case "jobs":
 		return m.show(paneJobs)
+	case "data", "datasets":
+		return m.show(paneData)
 	case "help", "?":
 		m.helpOpen, m.helpOffset = true, 0
 	default:
-		known := []string{"runs", "compare", "run ID", "exp NAME", "theme NAME", "models", "jobs", "q"}
+		known := []string{"runs", "compare", "run ID", "exp NAME", "theme NAME", "models", "jobs", "data", "q"}
 		sort.Strings(known)
 		return m.status.Flash(fmt.Sprintf("unknown command %q (try %s)", f[0], strings.Join(known, ", ")), true)
 	}

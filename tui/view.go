@@ -7,10 +7,11 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/detail"
 	"github.com/lathe-ml/lathe/tui/helpview"
 )
 
-var tabNames = []string{"Runs", "Run", "Compare", "Models", "Jobs"}
+var tabNames = []string{"Runs", "Run", "Compare", "Models", "Jobs", "Data"}
 
 func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
 
@@ -33,6 +34,9 @@ func (m *Model) View() string {
 		body = m.helpView(w, bodyH)
 	} else {
 		body = common.FitHeight(m.focused().View(), w, bodyH)
+	}
+	if m.c.Graphics == common.GraphicsKitty && (m.helpOpen || m.active != paneRun) {
+		body = detail.KittyClear + body // kitty keeps images above the text: drop a preview's
 	}
 	bottom := m.status.View()
 	if m.palette.IsOpen() {

@@ -280,3 +280,16 @@ func TestDataHeadKeepsQuotedFields(t *testing.T) {
 		t.Errorf("rows %v", rows)
 	}
 }
+
+func TestDataAddBadProjectFile(t *testing.T) {
+	h := newHarness(t)
+	p := writeFile(t, h.cwd, "sales.csv", salesV1)
+	writeFile(t, h.cwd, "lathe.toml", "[data.sales.columns.amount]\nmax = \n")
+	h.fails(1, []string{"data", "add", p}, "lathe.toml", "line 2")
+	writeFile(t, h.cwd, "lathe.toml", "[data.sales.columns.amount]\nmaximum = 3\n")
+	h.fails(1, []string{"data", "add", p}, "lathe.toml", "maximum")
+	if r := h.ok("data", "ls", "--json"); strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("a refused add left datasets behind: %s", r.stdout)
+	}
+	h.fails(1, []string{"data", "validate", "x", "--rules", filepath.Join(h.cwd, "missing.toml")}, "missing.toml")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/lathe-ml/lathe/store"
 	"github.com/lathe-ml/lathe/themes"
 	"github.com/lathe-ml/lathe/tui"
+	"github.com/lathe-ml/lathe/tui/common"
 )
 
 const tuiLong = `Open lathe's workbench in the terminal: experiments and runs in a table you
@@ -112,7 +113,7 @@ func (a *app) prepareTUI(theme string, storeDir string) (*tuiSetup, error) {
 	s := &tuiSetup{noColor: noColor, opts: tui.Options{
 		Theme: t, ThemeDirs: themeDirs, Keys: cfg.Keys, ExportDir: a.env.Cwd,
 		Clock: a.env.Now, Loc: a.env.Location, Tmux: getenv("TMUX") != "",
-		StoreLabel: tildePath(storeDir, getenv("HOME")),
+		StoreLabel: tildePath(storeDir, getenv("HOME")), Graphics: common.DetectGraphics(getenv),
 	}}
 	s.opts.Log, s.logFile = a.tuiLogger(storeDir)
 	return s, nil

@@ -18,6 +18,15 @@ import (
 	"github.com/lathe-ml/lathe/tui/common"
 )
 
+// viewKey is the part of a chart's state that toggles change.
+type viewKey struct {
+	logY   bool
+	smooth float64
+}
+
+// maxCached bounds the renders kept per chart (2 scales × a few smoothings).
+const maxCached = 8
+
 // Point is one (x, y) sample.
 type Point struct{ X, Y float64 }
 
@@ -43,8 +52,12 @@ type Chart struct {
 	xfmt   func(float64) string
 
 	parked bool
-	dirty  bool
-	cache  string
+	// cache holds a render per view state (log scale, smoothing), so that
+	// toggling back to a state costs nothing. A change of data, size, style
+	// or labels empties it and bumps gen, so renders of older data that
+	// arrive from Prerender are dropped.
+	cache map[viewKey]string
+	gen   int
 	// Renders counts redraws (tests check the cache works).
 	Renders int
 	// Empty is shown when there is nothing to draw.
@@ -57,7 +70,7 @@ func New(st *common.Styles, maxPoints int) *Chart {
 	if maxPoints <= 0 {
 		maxPoints = DefaultMaxPoints
 	}
-	return &Chart{st: st, maxPoints: maxPoints, dirty: true, slots: map[string]int{},
+	return &Chart{st: st, maxPoints: maxPoints, slots: map[string]int{}, cache: map[viewKey]string{},
 		xfmt: func(v float64) string { return common.FormatValue(math.Round(v)) }, Empty: "no data"}
 }
 
@@ -68,14 +81,14 @@ func (c *Chart) SetSeries(id, label string, pts []Point) {
 	for _, s := range c.series {
 		if s.id == id {
 			s.label, s.pts = label, pts
-			c.dirty = true
+			c.changed()
 			return
 		}
 	}
 	c.series = append(c.series, &series{id: id, label: label, pts: pts})
 	sort.Slice(c.series, func(i, j int) bool { return c.series[i].id < c.series[j].id })
 	c.assignSlots()
-	c.dirty = true
+	c.changed()
 }
 
 // Append adds points to the end of a series, dropping the oldest beyond the
@@ -87,7 +100,7 @@ func (c *Chart) Append(id string, pts ...Point) {
 			if over := len(s.pts) - c.maxPoints; over > 0 {
 				s.pts = append(s.pts[:0], s.pts[over:]...)
 			}
-			c.dirty = true
+			c.changed()
 			return
 		}
 	}
@@ -98,7 +111,7 @@ func (c *Chart) Append(id string, pts ...Point) {
 func (c *Chart) Clear() {
 	c.series = nil
 	c.slots = map[string]int{}
-	c.dirty = true
+	c.changed()
 }
 
 // Len is the number of series.
@@ -143,16 +156,14 @@ func (c *Chart) Style(id string) lipgloss.Style {
 // SetSize sets the area, legend included.
 func (c *Chart) SetSize(w, h int) {
 	if w != c.w || h != c.h {
-		c.w, c.h, c.dirty = w, h, true
+		c.w, c.h = w, h
+		c.changed()
 	}
 }
 
-// SetLogY switches the y axis to log10 (points <= 0 are left out).
-func (c *Chart) SetLogY(on bool) {
-	if on != c.logY {
-		c.logY, c.dirty = on, true
-	}
-}
+// SetLogY switches the y axis to log10 (points <= 0 are left out). A
+// state drawn before since the data last changed comes from the cache.
+func (c *Chart) SetLogY(on bool) { c.logY = on }
 
 // LogY reports whether the y axis is logarithmic.
 func (c *Chart) LogY() bool { return c.logY }
@@ -160,10 +171,7 @@ func (c *Chart) LogY() bool { return c.logY }
 // SetSmoothing sets the exponential moving average weight in [0, 1): 0 is
 // raw data, 0.9 is heavy smoothing (TensorBoard's slider, debiased).
 func (c *Chart) SetSmoothing(w float64) {
-	w = math.Max(0, math.Min(w, 0.99))
-	if w != c.smooth {
-		c.smooth, c.dirty = w, true
-	}
+	c.smooth = clampSmooth(w)
 }
 
 // Smoothing is the current EMA weight.
@@ -172,7 +180,7 @@ func (c *Chart) Smoothing() float64 { return c.smooth }
 // SetXFormatter sets how x axis labels read (steps, durations, clock times).
 func (c *Chart) SetXFormatter(f func(float64) string) {
 	c.xfmt = f
-	c.dirty = true
+	c.changed()
 }
 
 // Park stops rendering while the chart is off screen; Unpark resumes.
@@ -184,22 +192,41 @@ func (c *Chart) Unpark() { c.parked = false }
 // Invalidate forces a redraw (the theme changed).
 func (c *Chart) Invalidate() {
 	c.assignSlots()
-	c.dirty = true
+	c.changed()
 }
 
 // View returns the chart and its legend in exactly the chart's size,
-// redrawing only when something changed since the last call.
+// redrawing only when this view state (scale, smoothing) has not been drawn
+// since the data, size or style last changed. A parked chart draws nothing.
 func (c *Chart) View() string {
 	if c.parked || c.w <= 0 || c.h <= 0 {
 		return ""
 	}
-	if !c.dirty {
-		return c.cache
+	k := viewKey{c.logY, c.smooth}
+	if v, ok := c.cache[k]; ok {
+		return v
 	}
-	c.cache = c.render()
-	c.dirty = false
+	if len(c.cache) >= maxCached {
+		clear(c.cache)
+	}
+	v := c.render()
+	c.cache[k] = v
 	c.Renders++
-	return c.cache
+	return v
+}
+
+// Cached reports whether the current view state is drawn already, so that
+// View costs nothing (tests, benchmarks).
+func (c *Chart) Cached() bool {
+	_, ok := c.cache[viewKey{c.logY, c.smooth}]
+	return ok
+}
+
+// changed drops every cached render: the data, size, style or labels
+// changed.
+func (c *Chart) changed() {
+	clear(c.cache)
+	c.gen++
 }
 
 func (c *Chart) prepared() map[string][]Point {

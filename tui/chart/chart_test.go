@@ -126,3 +126,36 @@ func TestSparkline(t *testing.T) {
 		t.Error("no values, no line")
 	}
 }
+
+// TestCachesEachViewState: toggling back to a scale or smoothing drawn
+// before costs no redraw; new data empties the cache.
+func TestCachesEachViewState(t *testing.T) {
+	st := testutil.Common(t, testutil.Seed(t)).Styles
+	c := chart.New(st, 0)
+	c.SetSize(60, 15)
+	c.SetSeries("a", "run a", line(100, func(i int) float64 { return float64(i*i + 1) }))
+	lin := c.View()
+	c.SetLogY(true)
+	logv := c.View()
+	c.SetSmoothing(0.6)
+	c.View()
+	if c.Renders != 3 {
+		t.Fatalf("%d renders for three states, want 3", c.Renders)
+	}
+	c.SetSmoothing(0)
+	if !c.Cached() || c.View() != logv {
+		t.Fatal("log scale unsmoothed was drawn before: it should come from the cache")
+	}
+	c.SetLogY(false)
+	if c.View() != lin || c.Renders != 3 {
+		t.Fatalf("toggling back redrew: %d renders", c.Renders)
+	}
+	c.SetSeries("b", "run b", line(100, func(i int) float64 { return float64(i) }))
+	if c.Cached() {
+		t.Fatal("new data should empty the cache")
+	}
+	c.View()
+	if c.Renders != 4 {
+		t.Fatalf("%d renders, want 4 after new data", c.Renders)
+	}
+}

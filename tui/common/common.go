@@ -28,6 +28,7 @@ type Store interface {
 	SearchRuns(ctx context.Context, q store.RunQuery) ([]*store.Run, string, error)
 	CountRuns(ctx context.Context, q store.RunQuery) (int, error)
 	GetRun(ctx context.Context, id string) (*store.Run, error)
+	RunDataInputs(ctx context.Context, runID string) ([]*store.DataVersion, error)
 	ResolveRun(ctx context.Context, ref string) (*store.Run, error)
 	UpdateRun(ctx context.Context, id string, u store.RunUpdate) (*store.Run, error)
 	MetricHistoryDownsampled(ctx context.Context, runID, key string, n int) ([]store.Metric, error)
@@ -61,6 +62,8 @@ type Common struct {
 	ExportDir string
 	// Clipboard receives OSC 52 sequences; nil disables copying.
 	Clipboard io.Writer
+	// Graphics is the terminal's inline image protocol (artifact previews).
+	Graphics Graphics
 
 	themeGen int
 }

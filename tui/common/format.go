@@ -201,3 +201,20 @@ func JoinColumns(wide []int, blocks ...string) string {
 	}
 	return out.String()
 }
+
+// FormatCount writes a count with thousands separators (10,000); "-" for a
+// negative (unknown) count.
+func FormatCount(n int64) string {
+	if n < 0 {
+		return "-"
+	}
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -35,6 +35,7 @@ type GlobalKeys struct {
 	Compare   key.Binding
 	Models    key.Binding
 	Jobs      key.Binding
+	Data      key.Binding
 }
 
 // NewGlobalKeys returns the default global bindings.
@@ -52,6 +53,7 @@ func NewGlobalKeys() *GlobalKeys {
 		Compare:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "compare")),
 		Models:    key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "models")),
 		Jobs:      key.NewBinding(key.WithKeys("5"), key.WithHelp("5", "jobs")),
+		Data:      key.NewBinding(key.WithKeys("6"), key.WithHelp("6", "datasets")),
 	}
 }
 
@@ -61,7 +63,7 @@ func (k *GlobalKeys) Actions() []Action {
 		{"quit", &k.Quit}, {"force_quit", &k.ForceQuit}, {"help", &k.Help}, {"palette", &k.Palette},
 		{"filter", &k.Filter}, {"back", &k.Back}, {"copy", &k.Copy},
 		{"pane.runs", &k.Runs}, {"pane.run", &k.Run}, {"pane.compare", &k.Compare},
-		{"pane.models", &k.Models}, {"pane.jobs", &k.Jobs},
+		{"pane.models", &k.Models}, {"pane.jobs", &k.Jobs}, {"pane.data", &k.Data},
 	}
 }
 
@@ -73,7 +75,7 @@ func (k *GlobalKeys) ShortHelp() []key.Binding {
 // FullHelp groups the global bindings for the `?` screen.
 func (k *GlobalKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Runs, k.Run, k.Compare, k.Models, k.Jobs},
+		{k.Runs, k.Run, k.Compare, k.Models, k.Jobs, k.Data},
 		{k.Palette, k.Filter, k.Back, k.Copy, k.Help, k.Quit, k.ForceQuit},
 	}
 }

@@ -38,6 +38,7 @@ const (
 	XStep XMode = iota
 	XRelative
 	XWall
+	numXModes
 )
 
 // String names the mode as the chart title shows it.
@@ -53,10 +54,14 @@ const (
 	StatLast Stat = iota
 	StatMin
 	StatMax
+	// StatAt is the value at one step: the one set with `@`, by default
+	// the last step all the runs reached.
+	StatAt
+	numStats
 )
 
 // String names the statistic as the table title shows it.
-func (s Stat) String() string { return [...]string{"last", "min", "max"}[s] }
+func (s Stat) String() string { return [...]string{"last", "min", "max", "at step"}[s] }
 
 // smoothings are the steps `S` cycles through.
 var smoothings = []float64{0, 0.6, 0.9}
@@ -82,8 +87,21 @@ type Model struct {
 	metrics   *table.Model
 	paramKeys []string // all param keys
 	differ    map[string]bool
+	shown     []string // the metrics table's keys, in order
 
-	chart   *chart.Chart
+	// The "at step" statistic: the step set with `@` (nil: each metric's
+	// last common step) and the values read so far.
+	atStep      *int64
+	at          map[atKey]atValues
+	atPending   map[atKey]bool // asked for, not yet read
+	atLoading   bool
+	stepIn      textinput.Model
+	settingStep bool
+
+	// charts holds the selected metric's curves once per x axis mode, so
+	// that `x` switches to a chart already filled (and maybe drawn); only
+	// the shown one draws, each caching a render per scale and smoothing.
+	charts  [numXModes]*chart.Chart
 	metric  string // the chart's metric
 	xmode   XMode
 	smoothI int
@@ -95,6 +113,8 @@ type Model struct {
 	filtering bool
 
 	sem chan struct{} // bounds concurrent curve reads to seriesReaders
+
+	prerendering bool // a background chart render is running
 }
 
 // New returns the compare pane, comparing nothing.
@@ -103,9 +123,19 @@ func New(c *common.Common) *Model {
 	fi.Cursor.SetMode(cursor.CursorStatic)
 	fi.Prompt = "/ "
 	fi.Placeholder = "filter params and metrics"
+	si := textinput.New()
+	si.Cursor.SetMode(cursor.CursorStatic)
+	si.Prompt = "at step: "
+	si.Placeholder = "the last common step"
+	si.CharLimit = 20
 	m := &Model{c: c, keys: DefaultKeyMap(), params: table.New(c.Styles, 1), metrics: table.New(c.Styles, 1),
-		chart: chart.New(c.Styles, chart.DefaultMaxPoints), hist: map[string]map[string][]store.Metric{}, filter: fi,
+		at: map[atKey]atValues{}, atPending: map[atKey]bool{}, stepIn: si, hist: map[string]map[string][]store.Metric{}, filter: fi,
 		sem: make(chan struct{}, seriesReaders)}
+	for x := range m.charts {
+		m.charts[x] = chart.New(c.Styles, chart.DefaultMaxPoints)
+		m.charts[x].SetXFormatter(m.xFormatter(XMode(x)))
+		m.charts[x].Park()
+	}
 	m.params.Empty = "no params differ (a shows all)"
 	m.metrics.Empty = "no metrics"
 	m.style()
@@ -118,6 +148,9 @@ func (m *Model) style() {
 	m.filter.PromptStyle = st.Prompt
 	m.filter.TextStyle = st.Input
 	m.filter.PlaceholderStyle = st.Placeholder
+	m.stepIn.PromptStyle = st.Prompt
+	m.stepIn.TextStyle = st.Input
+	m.stepIn.PlaceholderStyle = st.Placeholder
 }
 
 // Keys exposes the key map for overrides.
@@ -132,18 +165,40 @@ func (m *Model) Title() string { return "Compare" }
 // KeyMap is the live key map.
 func (m *Model) KeyMap() help.KeyMap { return m.keys }
 
-// Focus gives the pane the keyboard and unparks the chart.
+// Focus gives the pane the keyboard and unparks the shown chart.
 func (m *Model) Focus() {
 	m.focused = true
-	m.chart.Unpark()
+	m.parkCharts()
 	m.syncFocus()
 }
 
-// Blur parks the chart: it is not drawn while another pane shows.
+// Blur parks the charts: none is drawn while another pane shows.
 func (m *Model) Blur() {
 	m.focused = false
-	m.chart.Park()
+	m.parkCharts()
 	m.syncFocus()
+}
+
+// chart is the chart shown: the one for the current x axis mode.
+func (m *Model) chart() *chart.Chart { return m.charts[m.xmode] }
+
+// parkCharts parks every chart but the shown one (and that one too while
+// the pane is not focused), so only what is on screen ever draws.
+func (m *Model) parkCharts() {
+	for x, c := range m.charts {
+		if m.focused && XMode(x) == m.xmode {
+			c.Unpark()
+		} else {
+			c.Park()
+		}
+	}
+}
+
+// eachChart applies f to the chart of every x axis mode.
+func (m *Model) eachChart(f func(*chart.Chart)) {
+	for _, c := range m.charts {
+		f(c)
+	}
 }
 
 func (m *Model) syncFocus() {
@@ -159,8 +214,8 @@ func (m *Model) syncFocus() {
 	}
 }
 
-// Capturing is true while typing a filter.
-func (m *Model) Capturing() bool { return m.filtering }
+// Capturing is true while typing a filter or a step.
+func (m *Model) Capturing() bool { return m.filtering || m.settingStep }
 
 // Selected is the run of the selected column, else the first run.
 func (m *Model) Selected() string {
@@ -187,6 +242,8 @@ func (m *Model) Busy() string {
 		return "loading runs"
 	case m.got < m.want:
 		return fmt.Sprintf("loading curves %d/%d", m.got, m.want)
+	case m.atLoading:
+		return "loading values at step"
 	}
 	return ""
 }
@@ -221,15 +278,18 @@ func (m *Model) SetRuns(ids []string) tea.Cmd {
 	m.ids = append([]string(nil), ids...)
 	m.runs = nil
 	m.hist = map[string]map[string][]store.Metric{}
-	m.chart.Clear()
+	m.eachChart((*chart.Chart).Clear)
 	m.metric = ""
 	m.want, m.got = 0, 0
+	m.at = map[atKey]atValues{}
 	return m.loadRuns()
 }
 
 func (m *Model) loadRuns() tea.Cmd {
 	m.seq++
 	m.loading = true
+	m.atLoading = false // a reply in flight is stale now
+	m.atPending = map[atKey]bool{}
 	seq, ids, ctx, st := m.seq, m.ids, m.c.Ctx, m.c.Store
 	return func() tea.Msg {
 		runs := make([]*store.Run, 0, len(ids))
@@ -319,7 +379,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.keys.mode(m.filtering, true)
 		m.rebuild()
 		m.layout()
-		return m.followCursor(true)
+		return tea.Batch(m.followCursor(true), m.loadAt())
+	case atMsg:
+		return m.handleAt(msg)
 	case seriesMsg:
 		if msg.seq != m.seq {
 			return nil
@@ -334,7 +396,10 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.key == m.metric {
 			m.got++
 			m.drawChart()
+			return m.prerender()
 		}
+	case chart.PrerenderedMsg:
+		return m.adopt(msg)
 	case common.EventsMsg:
 		for _, e := range msg.Events {
 			for _, id := range m.ids {
@@ -342,13 +407,14 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 					for _, c := range m.hist {
 						delete(c, id)
 					}
+					m.at = map[atKey]atValues{}
 					return m.loadRuns()
 				}
 			}
 		}
 	case common.ThemeMsg:
 		m.style()
-		m.chart.Invalidate()
+		m.eachChart((*chart.Chart).Invalidate)
 	}
 	return nil
 }
@@ -360,31 +426,32 @@ func (m *Model) followCursor(force bool) tea.Cmd {
 		return nil
 	}
 	if key != m.metric {
-		m.chart.Clear()
+		m.eachChart((*chart.Chart).Clear)
 	}
 	m.metric = key
-	return m.loadSeries()
+	return tea.Batch(m.loadSeries(), m.prerender())
 }
 
-// drawChart gives the chart the cached curves of the selected metric in
-// the current x mode.
+// drawChart gives the charts (one per x axis mode) the loaded curves of the
+// selected metric.
 func (m *Model) drawChart() {
-	m.chart.Clear()
-	for _, r := range m.runs {
-		pts, ok := m.hist[m.metric][r.ID]
-		if !ok {
-			continue
+	for x, c := range m.charts {
+		c.Clear()
+		for _, r := range m.runs {
+			pts, ok := m.hist[m.metric][r.ID]
+			if !ok {
+				continue
+			}
+			c.SetSeries(r.ID, r.Name, toPoints(pts, XMode(x)))
 		}
-		m.chart.SetSeries(r.ID, r.Name, m.toPoints(pts))
-	}
-	m.chart.SetXFormatter(m.xFormatter())
-	m.chart.Empty = "no data for " + m.metric
-	if m.metric == "" {
-		m.chart.Empty = "no metrics to chart"
+		c.Empty = "no data for " + m.metric
+		if m.metric == "" {
+			c.Empty = "no metrics to chart"
+		}
 	}
 }
 
-func (m *Model) toPoints(ms []store.Metric) []chart.Point {
+func toPoints(ms []store.Metric, xmode XMode) []chart.Point {
 	out := make([]chart.Point, len(ms))
 	var t0 int64
 	if len(ms) > 0 {
@@ -395,7 +462,7 @@ func (m *Model) toPoints(ms []store.Metric) []chart.Point {
 	}
 	for i, p := range ms {
 		x := float64(p.Step)
-		switch m.xmode {
+		switch xmode {
 		case XRelative:
 			x = float64(p.Timestamp-t0) / 1000
 		case XWall:
@@ -403,14 +470,14 @@ func (m *Model) toPoints(ms []store.Metric) []chart.Point {
 		}
 		out[i] = chart.Point{X: x, Y: p.Value}
 	}
-	if m.xmode != XStep {
+	if xmode != XStep {
 		sortPoints(out)
 	}
 	return out
 }
 
-func (m *Model) xFormatter() func(float64) string {
-	switch m.xmode {
+func (m *Model) xFormatter(xmode XMode) func(float64) string {
+	switch xmode {
 	case XRelative:
 		return func(v float64) string { return common.FormatDuration(int64(v * 1000)) }
 	case XWall:

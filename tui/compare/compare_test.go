@@ -93,3 +93,93 @@ func TestFilter(t *testing.T) {
 		t.Fatalf("the chart follows the filtered metric:\n%s", v)
 	}
 }
+
+// TestAtStep: `v` cycles to the value at the last common step (cnn-1 stops
+// at step 39, so both runs show step 39), `@` sets another step, and a
+// step a run never logged shows "—".
+func TestAtStep(t *testing.T) {
+	st := testutil.Seed(t)
+	for _, sz := range testutil.Sizes {
+		t.Run(testutil.SizeName(sz), func(t *testing.T) {
+			m := open(t, st, sz[0], sz[1], "baseline", "cnn-1")
+			testutil.Press(t, m.Update, "v", "v", "v")
+			v := m.View()
+			if !strings.Contains(v, "last common") || strings.Contains(v, "…") {
+				t.Fatalf("v three times should show values at the last common step:\n%s", v)
+			}
+			testutil.Press(t, m.Update, "@")
+			if !m.Capturing() {
+				t.Fatal("@ should open the step input")
+			}
+			testutil.Type(t, m.Update, "45")
+			testutil.Press(t, m.Update, "enter")
+			if m.Capturing() || !strings.Contains(m.View(), "METRICS (at step 45)") {
+				t.Fatalf("enter should show the values at step 45:\n%s", m.View())
+			}
+			golden.RequireEqual(t, []byte(m.View()))
+		})
+	}
+}
+
+// TestTogglesDrawnAhead: once the curves have loaded, every state a toggle
+// reaches is drawn in the background, so the toggle's frame is a cache
+// lookup; only the shown chart draws in the foreground.
+func TestTogglesDrawnAhead(t *testing.T) {
+	st := testutil.Seed(t)
+	m := open(t, st, 160, 48, "baseline", "wide-lr", "cnn-1")
+	m.View()
+	for i := 0; i < 12; i++ {
+		for _, k := range []string{"L", "S", "x"} {
+			testutil.Press(t, m.Update, k)
+			c := m.Chart()
+			if !c.Cached() {
+				t.Fatalf("toggle %d %s: the new state was not drawn ahead", i, k)
+			}
+			before := c.Renders
+			m.View()
+			if c.Renders != before {
+				t.Fatalf("toggle %d %s: View redrew a cached state", i, k)
+			}
+		}
+	}
+}
+
+// TestAtStepInput: a step that is not a number keeps the input open; esc
+// cancels; an empty step goes back to the last common step.
+func TestAtStepInput(t *testing.T) {
+	st := testutil.Seed(t)
+	m := open(t, st, 120, 40, "baseline", "cnn-1")
+	testutil.Press(t, m.Update, "@", "x", "enter")
+	if !m.Capturing() {
+		t.Fatal("a step that is not a number should keep the input open")
+	}
+	testutil.Press(t, m.Update, "esc")
+	if m.Capturing() || !strings.Contains(m.View(), "METRICS (last)") {
+		t.Fatalf("esc should cancel and leave the table as it was:\n%s", m.View())
+	}
+	testutil.Press(t, m.Update, "@", "1", "0", "enter")
+	if !strings.Contains(m.View(), "METRICS (at step 10)") {
+		t.Fatalf("want the values at step 10:\n%s", m.View())
+	}
+	testutil.Press(t, m.Update, "@", "backspace", "backspace", "enter")
+	if !strings.Contains(m.View(), "last common") {
+		t.Fatalf("an empty step should go back to the last common step:\n%s", m.View())
+	}
+	if m.Busy() != "" {
+		t.Fatalf("still busy: %s", m.Busy())
+	}
+}
+
+// TestAtStepNamesCommonStep: when every metric shown shares its last common
+// step, the title names it (cnn-1 stops at step 39).
+func TestAtStepNamesCommonStep(t *testing.T) {
+	st := testutil.Seed(t)
+	m := open(t, st, 120, 40, "baseline", "cnn-1")
+	testutil.Drain(t, m.Update, m.StartFilter())
+	for _, k := range []string{"a", "c", "c", "enter", "v", "v", "v"} {
+		testutil.Press(t, m.Update, k)
+	}
+	if v := m.View(); !strings.Contains(v, "METRICS (at step 39, the last common one") {
+		t.Fatalf("the title should name the common step:\n%s", v)
+	}
+}

@@ -17,6 +17,9 @@ func sortPoints(pts []chart.Point) {
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if m.settingStep {
+		return m.stepKey(msg)
+	}
 	if m.filtering {
 		if key.Matches(msg, m.keys.FilterDone) {
 			m.filtering = false
@@ -27,12 +30,12 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			m.keys.mode(false, len(m.runs) > 0)
 			m.rebuild()
 			m.layout()
-			return m.followCursor(false)
+			return tea.Batch(m.followCursor(false), m.loadAt())
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
 		m.rebuild()
-		return tea.Batch(cmd, m.followCursor(false))
+		return tea.Batch(cmd, m.followCursor(false), m.loadAt())
 	}
 	k := m.keys
 	t := m.table()
@@ -54,29 +57,33 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.allParams = !m.allParams
 		m.rebuild()
 	case key.Matches(msg, k.Stat):
-		m.stat = (m.stat + 1) % 3
+		m.stat = (m.stat + 1) % numStats
 		m.rebuild()
-		return common.Flash("metrics table shows the " + m.stat.String() + " value")
+		return tea.Batch(m.loadAt(), common.Flash(m.statFlash()))
+	case key.Matches(msg, k.AtStep):
+		return m.startStep()
 	case key.Matches(msg, k.XAxis):
-		m.xmode = (m.xmode + 1) % 3
-		m.drawChart()
-		return common.Flash("x axis: " + m.xmode.String())
+		m.xmode = (m.xmode + 1) % numXModes
+		m.parkCharts()
+		return tea.Batch(common.Flash("x axis: "+m.xmode.String()), m.prerender())
 	case key.Matches(msg, k.LogScale):
-		m.chart.SetLogY(!m.chart.LogY())
-		if m.chart.LogY() {
-			return common.Flash("log scale on")
+		on := !m.chart().LogY()
+		m.eachChart(func(c *chart.Chart) { c.SetLogY(on) })
+		if on {
+			return tea.Batch(common.Flash("log scale on"), m.prerender())
 		}
-		return common.Flash("log scale off")
+		return tea.Batch(common.Flash("log scale off"), m.prerender())
 	case key.Matches(msg, k.Smooth):
 		m.smoothI = (m.smoothI + 1) % len(smoothings)
-		m.chart.SetSmoothing(smoothings[m.smoothI])
-		return common.Flash(fmt.Sprintf("smoothing %.1f", smoothings[m.smoothI]))
+		m.eachChart(func(c *chart.Chart) { c.SetSmoothing(smoothings[m.smoothI]) })
+		return tea.Batch(common.Flash(fmt.Sprintf("smoothing %.1f", smoothings[m.smoothI])), m.prerender())
 	case key.Matches(msg, k.Open):
 		if id := m.Selected(); id != "" {
 			return common.Cmd(common.OpenRunMsg{ID: id})
 		}
 	case key.Matches(msg, k.Reload):
 		m.hist = map[string]map[string][]store.Metric{}
+		m.at = map[atKey]atValues{}
 		return m.loadRuns()
 	}
 	return m.followCursor(false)

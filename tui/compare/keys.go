@@ -9,10 +9,12 @@ import (
 // KeyMap is the compare pane's keys.
 type KeyMap struct {
 	Up, Down, Left, Right, Switch key.Binding
-	AllParams, Stat               key.Binding
+	AllParams, Stat, AtStep       key.Binding
 	XAxis, LogScale, Smooth       key.Binding
 	Open, Reload                  key.Binding
 	FilterDone                    key.Binding
+	// StepDone closes the step input (enter sets the step, esc cancels).
+	StepDone key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -24,13 +26,15 @@ func DefaultKeyMap() *KeyMap {
 		Right:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "run column right")),
 		Switch:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "params/metrics")),
 		AllParams:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all/differing params")),
-		Stat:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "last/min/max")),
+		Stat:       key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "last/min/max/at step")),
+		AtStep:     key.NewBinding(key.WithKeys("@"), key.WithHelp("@", "value at step…")),
 		XAxis:      key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "x axis: step/time")),
 		LogScale:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log scale")),
 		Smooth:     key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "smoothing")),
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open run of column")),
 		Reload:     key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "reload")),
 		FilterDone: key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter", "keep filter"), key.WithDisabled()),
+		StepDone:   key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter/esc", "set step/cancel"), key.WithDisabled()),
 	}
 }
 
@@ -40,18 +44,19 @@ func (k *KeyMap) Actions() []common.Action {
 		common.Act("compare.up", &k.Up), common.Act("compare.down", &k.Down),
 		common.Act("compare.left", &k.Left), common.Act("compare.right", &k.Right),
 		common.Act("compare.switch", &k.Switch), common.Act("compare.all_params", &k.AllParams),
-		common.Act("compare.stat", &k.Stat), common.Act("compare.x_axis", &k.XAxis),
+		common.Act("compare.stat", &k.Stat), common.Act("compare.at_step", &k.AtStep), common.Act("compare.x_axis", &k.XAxis),
 		common.Act("compare.log_scale", &k.LogScale), common.Act("compare.smooth", &k.Smooth),
 		common.Act("compare.open", &k.Open), common.Act("compare.reload", &k.Reload),
 	}
 }
 
 func (k *KeyMap) mode(filtering, loaded bool) {
-	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Left, &k.Right, &k.Switch, &k.AllParams, &k.Stat,
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Left, &k.Right, &k.Switch, &k.AllParams, &k.Stat, &k.AtStep,
 		&k.XAxis, &k.LogScale, &k.Smooth, &k.Open, &k.Reload} {
 		b.SetEnabled(!filtering && loaded)
 	}
 	k.FilterDone.SetEnabled(filtering)
+	k.StepDone.SetEnabled(false)
 }
 
 // ShortHelp is the one-line help.
@@ -63,6 +68,6 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right, k.Switch, k.Open},
-		{k.AllParams, k.Stat, k.XAxis, k.LogScale, k.Smooth, k.Reload, k.FilterDone},
+		{k.AllParams, k.Stat, k.AtStep, k.XAxis, k.LogScale, k.Smooth, k.Reload, k.FilterDone, k.StepDone},
 	}
 }

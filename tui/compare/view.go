@@ -21,7 +21,9 @@ type geom struct {
 	chartX, chartY, chartW, chartH       int
 }
 
-func (m *Model) filterShown() bool { return m.filtering || m.filter.Value() != "" }
+func (m *Model) filterShown() bool {
+	return m.filtering || m.filter.Value() != "" || m.settingStep
+}
 
 func (m *Model) geometry() geom {
 	top := 0
@@ -31,7 +33,9 @@ func (m *Model) geometry() geom {
 	h := m.height - top
 	if m.width >= 120 {
 		tw := max(m.width*45/100, 50)
-		ph := h / 2
+		// The params take what their rows need (with a blank line under
+		// them), up to half; the metrics the rest.
+		ph := max(min(m.params.Len()+3, h/2), min(4, h/2))
 		return geom{wide: true, tablesW: tw, paramsY: top, paramsH: ph, metricsY: top + ph, metricsH: h - ph,
 			chartX: tw + 1, chartY: top, chartW: m.width - tw - 1, chartH: h}
 	}
@@ -56,7 +60,9 @@ func (m *Model) layout() {
 	g := m.geometry()
 	m.params.SetSize(g.tablesW, max(g.paramsH-1, 1))
 	m.metrics.SetSize(g.tablesW, max(g.metricsH-1, 1))
-	m.chart.SetSize(max(g.chartW, 0), max(g.chartH-1, 0))
+	for _, c := range m.charts {
+		c.SetSize(max(g.chartW, 0), max(g.chartH-1, 0))
+	}
 }
 
 // rebuild fills both tables from the loaded runs.
@@ -68,10 +74,13 @@ func (m *Model) rebuild() {
 	}
 	f := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	match := func(k string) bool { return f == "" || strings.Contains(strings.ToLower(k), f) }
+	// Run columns share the tables' width (names often differ only at
+	// their end: bpr-f32-lr0.1-reg0.01, …-reg0.001), 16 to 32 cells each.
+	runW := max(16, min(32, (m.geometry().tablesW-4-24)/max(len(m.runs), 1)-1))
 	runCols := func(first string) []table.Column {
 		cols := []table.Column{{Key: "key", Title: first, Max: 24}}
 		for _, r := range m.runs {
-			cols = append(cols, table.Column{Key: r.ID, Title: r.Name, Max: 16})
+			cols = append(cols, table.Column{Key: r.ID, Title: r.Name, Max: runW})
 		}
 		return cols
 	}
@@ -132,6 +141,7 @@ func (m *Model) rebuild() {
 		}
 	}
 	sort.Strings(names)
+	m.shown = names
 	var mrow []table.Row
 	for _, k := range names {
 		cells := []table.Cell{{Text: k}}
@@ -153,6 +163,9 @@ func (m *Model) rebuild() {
 }
 
 func (m *Model) statCell(r *store.Run, k string) table.Cell {
+	if m.stat == StatAt {
+		return m.atCell(r, k)
+	}
 	for _, s := range r.Metrics {
 		if s.Key != k {
 			continue
@@ -187,13 +200,16 @@ func (m *Model) View() string {
 	}
 	g := m.geometry()
 	var top []string
-	if m.filterShown() {
+	switch {
+	case m.settingStep:
+		top = append(top, m.stepIn.View())
+	case m.filterShown():
 		top = append(top, m.filter.View())
 	}
 	params := m.title(m.paramsTitle(), m.onParams, g.tablesW) + "\n" + m.params.View()
-	metrics := m.title(fmt.Sprintf("METRICS (%s)", m.stat), !m.onParams, g.tablesW) + "\n" + m.metrics.View()
+	metrics := m.title(m.metricsTitle(), !m.onParams, g.tablesW) + "\n" + m.metrics.View()
 	tables := common.FitLines(params, g.tablesW, g.paramsH) + "\n" + common.FitLines(metrics, g.tablesW, g.metricsH)
-	chartBlock := common.FitLines(m.chartTitle(g.chartW)+"\n"+m.chart.View(), g.chartW, g.chartH)
+	chartBlock := common.FitLines(m.chartTitle(g.chartW)+"\n"+m.chart().View(), g.chartW, g.chartH)
 	var body string
 	if g.wide {
 		sep := st.Border.Render(strings.TrimSuffix(strings.Repeat("│\n", g.chartH), "\n"))
@@ -215,6 +231,27 @@ func (m *Model) title(t string, active bool, w int) string {
 	return st.Header.Render(common.Truncate(t, w))
 }
 
+func (m *Model) metricsTitle() string {
+	if m.stat == StatAt && m.atStep == nil {
+		// Name the step when every metric shown has the same one.
+		var step int64
+		same := len(m.shown) > 0
+		for i, k := range m.shown {
+			s, ok := m.stepFor(k)
+			if !ok || (i > 0 && s != step) {
+				same = false
+				break
+			}
+			step = s
+		}
+		if same {
+			return fmt.Sprintf("METRICS (at step %d, the last common one; @ sets one)", step)
+		}
+		return "METRICS (at the last common step; @ sets one)"
+	}
+	return fmt.Sprintf("METRICS (%s)", m.statName())
+}
+
 func (m *Model) paramsTitle() string {
 	n := 0
 	for _, k := range m.paramKeys {
@@ -231,10 +268,10 @@ func (m *Model) paramsTitle() string {
 func (m *Model) chartTitle(w int) string {
 	st := m.c.Styles
 	parts := []string{st.Title.Render(m.metric), "x: " + m.xmode.String()}
-	if m.chart.LogY() {
+	if m.chart().LogY() {
 		parts = append(parts, "log")
 	}
-	if s := m.chart.Smoothing(); s > 0 {
+	if s := m.chart().Smoothing(); s > 0 {
 		parts = append(parts, fmt.Sprintf("smooth %.1f", s))
 	}
 	if m.got < m.want {

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/lathe-ml/lathe/store"
 	"github.com/lathe-ml/lathe/tui/common"
@@ -49,6 +50,7 @@ type dirMsg struct {
 type previewMsg struct {
 	id, path string
 	lines    []string
+	img      *imageData // an image artifact, decoded (lines is nil)
 	err      error
 }
 
@@ -57,6 +59,10 @@ type preview struct {
 	path    string
 	loading bool
 	vp      viewport.Model
+	img     *imageData // an image: drawn in imgLines instead of vp
+	// imgLines is the image drawn for the current size (half blocks, the
+	// terminal's protocol, or a description).
+	imgLines []string
 }
 
 // artRows flattens the tree: the root listing, and the children of every
@@ -134,10 +140,10 @@ func (m *Model) openPreview(p string) tea.Cmd {
 		m.prev.vp.SetContent("this store cannot open artifacts")
 		return nil
 	}
-	id, ctx := m.id, m.c.Ctx
+	id, ctx, g := m.id, m.c.Ctx, m.c.Graphics
 	return func() tea.Msg {
-		lines, err := readPreview(ctx, op, id, p)
-		return previewMsg{id: id, path: p, lines: lines, err: err}
+		lines, img, err := readPreview(ctx, op, id, p, g)
+		return previewMsg{id: id, path: p, lines: lines, img: img, err: err}
 	}
 }
 
@@ -153,24 +159,67 @@ func (m *Model) resizePreview() {
 	}
 	m.prev.vp.Width = max(m.width, 1)
 	m.prev.vp.Height = max(m.height-len(m.header())-1, 1)
+	m.drawImage()
+}
+
+// drawImage draws the previewed image for the preview's size: with the
+// terminal's image protocol, else as half blocks, else (no colours, or
+// refused) as a description.
+func (m *Model) drawImage() {
+	p := m.prev
+	if p == nil || p.img == nil {
+		return
+	}
+	d := p.img
+	cols, rows := p.vp.Width, p.vp.Height
+	prof := m.c.Renderer.ColorProfile()
+	switch {
+	case d.thumb == nil:
+		p.imgLines = d.placeholder()
+	case m.c.Graphics != common.GraphicsNone && !m.c.Styles.Mono:
+		p.imgLines = d.protocolLines(m.c.Graphics, cols, rows-1)
+	case m.c.Styles.Mono || prof == termenv.Ascii:
+		p.imgLines = d.placeholder()
+	default:
+		p.imgLines = d.halfBlocks(prof, cols, rows-1)
+	}
+	if d.thumb != nil && d.err == "" && len(p.imgLines) > 0 && !(m.c.Styles.Mono || prof == termenv.Ascii) {
+		p.imgLines = append(p.imgLines, m.c.Styles.Subtle.Render(imageCaption(d)))
+	}
+}
+
+// imageCaption sums an image up under its picture.
+func imageCaption(d *imageData) string {
+	return fmt.Sprintf("%s %d×%d, %s", strings.ToUpper(d.format), d.w, d.h, humanSize(d.size))
 }
 
 // readPreview reads up to previewCap bytes of an artifact and renders them
 // as lines: JSON pretty-printed, CSV as an aligned table, other text as is,
-// and anything else as "binary, N bytes".
-func readPreview(ctx context.Context, op artifactOpener, id, p string) ([]string, error) {
+// and anything else as "binary, N bytes". A PNG, JPEG or GIF (by its magic
+// bytes) is read whole, within bounds, and decoded instead.
+func readPreview(ctx context.Context, op artifactOpener, id, p string, g common.Graphics) ([]string, *imageData, error) {
 	f, a, err := op.OpenArtifact(ctx, id, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	buf, err := io.ReadAll(io.LimitReader(f, previewCap))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	truncated := a.Size > int64(len(buf))
+	if format := imageFormat(buf); format != "" {
+		return nil, decodeImage(io.MultiReader(bytes.NewReader(buf), f), format, a.Size, g), nil
+	}
+	lines, err := textPreview(buf, p, a.Size)
+	return lines, nil, err
+}
+
+// textPreview renders the first bytes (buf) of file p, size bytes long,
+// as lines.
+func textPreview(buf []byte, p string, size int64) ([]string, error) {
+	truncated := size > int64(len(buf))
 	if isBinary(buf, truncated) {
-		return []string{fmt.Sprintf("binary, %d bytes", a.Size)}, nil
+		return []string{fmt.Sprintf("binary, %d bytes", size)}, nil
 	}
 	var lines []string
 	switch strings.ToLower(path.Ext(p)) {
@@ -191,7 +240,7 @@ func readPreview(ctx context.Context, op artifactOpener, id, p string) ([]string
 		lines[i] = strings.ReplaceAll(strings.TrimRight(l, "\r"), "\t", "    ")
 	}
 	if truncated {
-		lines = append(lines, fmt.Sprintf("… first %d KiB of %d bytes", previewCap>>10, a.Size))
+		lines = append(lines, fmt.Sprintf("… first %d KiB of %d bytes", previewCap>>10, size))
 	}
 	return lines, nil
 }
@@ -257,6 +306,9 @@ func (m *Model) previewView(head []string) string {
 	switch {
 	case p.loading:
 		title += st.Subtle.Render(" · loading…")
+	case p.img != nil:
+		title += st.Subtle.Render(" · esc back")
+		return common.FitLines(strings.Join(append(append(head, common.Truncate(title, m.width)), p.imgLines...), "\n"), m.width, m.height)
 	default:
 		if n := p.vp.TotalLineCount(); n > p.vp.Height {
 			title += st.Subtle.Render(fmt.Sprintf(" · %d%% of %d lines", int(p.vp.ScrollPercent()*100), n))

@@ -38,6 +38,7 @@ type Model struct {
 	id       string
 	run      *store.Run
 	exp      string
+	data     []*store.DataVersion // dataset versions the run consumed
 	history  map[string][]float64
 	kids     map[string][]store.Artifact // artifact listings by directory ("" the root)
 	open     map[string]bool             // expanded artifact directories
@@ -214,6 +215,9 @@ func fetch(ctx context.Context, st common.Store, seq int, id string, dirs []stri
 	if e, err := st.GetExperiment(ctx, r.ExperimentID); err == nil {
 		out.exp = e.Name
 	}
+	if out.data, err = st.RunDataInputs(ctx, id); err != nil {
+		return runMsg{seq: seq, err: err}
+	}
 	for i, ms := range r.Metrics {
 		if i >= maxSparkMetrics {
 			break
@@ -281,7 +285,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.FlashErr(fmt.Errorf("run %s: %w", common.ShortID(m.id), msg.err))
 		}
 		m.err = nil
-		m.run, m.exp, m.history, m.kids = msg.run, msg.exp, msg.history, msg.kids
+		m.run, m.exp, m.history, m.kids, m.data = msg.run, msg.exp, msg.history, msg.kids, msg.data
 		for d := range m.open {
 			if _, ok := m.kids[d]; !ok {
 				delete(m.open, d)
@@ -319,6 +323,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.prev.vp.SetContent("cannot read " + msg.path + ": " + msg.err.Error())
 			return common.FlashErr(fmt.Errorf("artifact %s: %w", msg.path, msg.err))
 		}
+		if msg.img != nil {
+			m.prev.img = msg.img
+			m.drawImage()
+			return nil
+		}
 		m.prev.vp.SetContent(strings.Join(msg.lines, "\n"))
 	case savedMsg:
 		m.saving = false
@@ -336,6 +345,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 	case common.ThemeMsg:
 		m.style()
+		m.drawImage()
 		m.render()
 	}
 	return nil
@@ -422,7 +432,15 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) pageSize() int { return max(m.height-2, 1) }
+// pageSize is how many content lines show under the header (and the
+// filter input, when shown).
+func (m *Model) pageSize() int {
+	h := m.height - len(m.header())
+	if m.filtering || m.filter.Value() != "" {
+		h--
+	}
+	return max(h, 1)
+}
 
 func (m *Model) scroll(n int) {
 	m.offset = max(min(m.offset+n, len(m.lines)-m.pageSize()), 0)

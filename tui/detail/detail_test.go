@@ -2,6 +2,7 @@ package detail_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -113,5 +114,53 @@ func TestLiveUpdate(t *testing.T) {
 	// Events about other runs change nothing (no load).
 	if cmd := m.Update(common.EventsMsg{Events: []store.Event{{Entity: "run:" + testutil.ID("baseline")}}}); cmd != nil {
 		t.Fatal("an event of another run should not reload")
+	}
+}
+
+// TestHeaderWraps: a header line too long for the pane wraps between its
+// parts instead of losing the last ones.
+func TestHeaderWraps(t *testing.T) {
+	st := testutil.Seed(t)
+	m := open(t, st, "sweep-a", 80, 24)
+	lines := strings.Split(m.View(), "\n")
+	if !strings.HasPrefix(lines[1], "experiment mnist · started") || !strings.HasPrefix(lines[2], "child of ") {
+		t.Fatalf("the meta line should wrap before \"child of\":\n%s", strings.Join(lines[:4], "\n"))
+	}
+	m = open(t, st, "sweep-a", 160, 24)
+	if lines := strings.Split(m.View(), "\n"); !strings.Contains(lines[1], "· child of ") {
+		t.Fatalf("a wide pane keeps the meta on one line:\n%s", strings.Join(lines[:3], "\n"))
+	}
+}
+
+// The run's data lineage: the dataset versions it consumed.
+func TestDataLineage(t *testing.T) {
+	st := testutil.Seed(t)
+	ctx := context.Background()
+	p := t.TempDir() + "/retail.csv"
+	if err := os.WriteFile(p, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := st.PutBlobFile(ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := st.AddDataVersion(ctx, store.DataVersionCreate{Name: "retail", Format: "csv", Rows: 1, ValidationStatus: store.ValidationPassed,
+		Files: []store.DataFile{{Path: "retail.csv", Hash: b.Hash, Size: b.Size}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.CreateRun(ctx, store.RunCreate{Name: "with-data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordRunDataInputs(ctx, r.ID, []*store.DataVersion{v}, "training"); err != nil {
+		t.Fatal(err)
+	}
+	m := detail.New(testutil.Common(t, st))
+	m.SetSize(100, 40)
+	testutil.Drain(t, m.Update, m.Open(r.ID))
+	view := m.View()
+	if !strings.Contains(view, "DATA") || !strings.Contains(view, "retail:1") || !strings.Contains(view, "validation passed") {
+		t.Fatalf("the run's data lineage is missing:\n%s", view)
 	}
 }

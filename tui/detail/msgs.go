@@ -6,6 +6,7 @@ type runMsg struct {
 	seq     int
 	run     *store.Run
 	exp     string
+	data    []*store.DataVersion        // dataset versions the run consumed
 	history map[string][]float64        // sparkline values by metric key
 	kids    map[string][]store.Artifact // artifact listings by directory
 	err     error

@@ -19,6 +19,16 @@ func (m *Model) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	v := m.view()
+	if m.c.Graphics == common.GraphicsKitty && (m.prev == nil || m.prev.img == nil) {
+		// kitty draws images above the text: delete any left from a
+		// closed preview (the renderer sends this line only when it changes).
+		v = KittyClear + v
+	}
+	return v
+}
+
+func (m *Model) view() string {
 	st := m.c.Styles
 	if m.id == "" {
 		return common.FitLines(st.Subtle.Render("No run open. Press enter on a run in the runs pane (1), or :run ID."), m.width, m.height)
@@ -71,7 +81,30 @@ func (m *Model) header() []string {
 	if p := r.Tags[store.TagParentID]; p != "" {
 		meta = append(meta, "child of "+common.ShortID(p))
 	}
-	return []string{common.Truncate(l1, m.width), st.Subtle.Render(common.Truncate(strings.Join(meta, " · "), m.width))}
+	out := []string{common.Truncate(l1, m.width)}
+	for _, l := range wrapParts(meta, " · ", m.width, 2) {
+		out = append(out, st.Subtle.Render(common.Truncate(l, m.width)))
+	}
+	return out
+}
+
+// wrapParts joins parts with sep into lines of at most w cells, breaking
+// only between parts, in at most n lines (the last one takes the rest).
+func wrapParts(parts []string, sep string, w, n int) []string {
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		switch {
+		case cur == "":
+			cur = p
+		case len(lines) < n-1 && common.Width(cur+sep+p) > w:
+			lines = append(lines, cur)
+			cur = p
+		default:
+			cur += sep + p
+		}
+	}
+	return append(lines, cur)
 }
 
 // render rebuilds the scrolling content after the run, the size, the
@@ -84,7 +117,7 @@ func (m *Model) render() {
 	if m.width >= 140 {
 		lw := m.width/2 - 1
 		rw := m.width - lw - 2
-		left := append(m.metricsSection(lw), m.paramsSection(lw)...)
+		left := append(append(m.metricsSection(lw), m.paramsSection(lw)...), m.dataSection(lw)...)
 		right := append(append(m.notesSection(rw), m.commandSection(rw)...), m.tagsSection(rw)...)
 		m.artStart = len(right) + 1
 		right = append(right, m.artifactsSection(rw)...)
@@ -93,7 +126,7 @@ func (m *Model) render() {
 	} else {
 		w := m.width
 		var all []string
-		for _, s := range [][]string{m.metricsSection(w), m.paramsSection(w), m.notesSection(w), m.commandSection(w), m.tagsSection(w)} {
+		for _, s := range [][]string{m.metricsSection(w), m.paramsSection(w), m.dataSection(w), m.notesSection(w), m.commandSection(w), m.tagsSection(w)} {
 			all = append(all, s...)
 		}
 		m.artStart = len(all) + 1
@@ -188,6 +221,32 @@ func (m *Model) paramsSection(w int) []string {
 		return append(out, m.c.Styles.Subtle.Render("  none"), "")
 	}
 	return append(append(out, m.kv(keys, m.run.Params, w)...), "")
+}
+
+// dataSection is the run's data lineage: the lathe dataset versions it
+// consumed, then MLflow dataset inputs that are not lathe versions. It is
+// left out for a run with neither.
+func (m *Model) dataSection(w int) []string {
+	st := m.c.Styles
+	var lines []string
+	for _, d := range m.data {
+		status := d.ValidationStatus
+		if status == "" {
+			status = "not validated"
+		}
+		lines = append(lines, "  "+st.Accent.Render(d.Ref())+st.Text.Render(common.Truncate(fmt.Sprintf("  %s  %s rows  validation %s",
+			d.ShortDigest(), common.FormatCount(d.Rows), status), max(w-2-common.Width(d.Ref()), 0))))
+	}
+	for _, in := range m.run.Inputs {
+		if in.Dataset.SourceType == store.DataSourceType {
+			continue // shown above as a version
+		}
+		lines = append(lines, st.Text.Render(common.Truncate(fmt.Sprintf("  %s  %s  %s", in.Dataset.Name, in.Dataset.Digest, in.Dataset.Source), w)))
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return append(append([]string{m.section("DATA", len(lines), w)}, lines...), "")
 }
 
 func (m *Model) notesSection(w int) []string {

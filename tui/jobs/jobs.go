@@ -16,8 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -62,7 +64,8 @@ type Model struct {
 	width, height int
 	focused       bool
 
-	jobs     []*store.Job
+	jobs     []*store.Job // those that pass the filter
+	allJobs  []*store.Job // what was loaded
 	runNames map[string]string
 	cur      int
 	selID    int64 // the selected job, kept across reloads
@@ -87,14 +90,29 @@ type Model struct {
 	form      *rerunForm // the re-run form, while open
 	launching bool
 	launch    Launcher
+
+	filter    textinput.Model
+	filtering bool
 }
 
 // New returns the jobs pane; Init (or Refresh) loads it.
 func New(c *common.Common) *Model {
 	st, _ := c.Store.(Store)
-	m := &Model{c: c, st: st, keys: DefaultKeyMap(), launch: launchSelf}
+	fi := textinput.New()
+	fi.Cursor.SetMode(cursor.CursorStatic)
+	fi.Prompt = "/ "
+	fi.Placeholder = "filter jobs by id, status, run, command, host"
+	m := &Model{c: c, st: st, keys: DefaultKeyMap(), launch: launchSelf, filter: fi}
+	m.style()
 	m.syncKeys()
 	return m
+}
+
+func (m *Model) style() {
+	st := m.c.Styles
+	m.filter.PromptStyle = st.Prompt
+	m.filter.TextStyle = st.Input
+	m.filter.PlaceholderStyle = st.Placeholder
 }
 
 // Keys exposes the key map for overrides.
@@ -122,8 +140,9 @@ func (m *Model) Blur() {
 	m.ticking = false
 }
 
-// Capturing is true while answering y/n or filling the re-run form.
-func (m *Model) Capturing() bool { return m.confirming || m.form != nil }
+// Capturing is true while answering y/n, filling the re-run form or typing
+// a filter.
+func (m *Model) Capturing() bool { return m.confirming || m.form != nil || m.filtering }
 
 // Selected is the selected job's run id.
 func (m *Model) Selected() string {
@@ -146,15 +165,21 @@ func (m *Model) Busy() string {
 	return ""
 }
 
-// Back: the pane has no sub-state; the root goes back.
-func (m *Model) Back() (bool, tea.Cmd) { return false, nil }
-
-// StartFilter: the pane has no filter yet.
-func (m *Model) StartFilter() tea.Cmd { return common.Flash("the jobs pane has no filter") }
+// Back clears the filter; otherwise the root goes back.
+func (m *Model) Back() (bool, tea.Cmd) {
+	if m.filter.Value() == "" {
+		return false, nil
+	}
+	m.filter.SetValue("")
+	cmd := m.applyFilter()
+	m.syncKeys()
+	return true, cmd
+}
 
 // SetSize lays the pane out.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
+	m.filter.Width = max(w-4, 1)
 	m.layoutForm()
 }
 
@@ -167,7 +192,7 @@ func (m *Model) job() *store.Job {
 
 func (m *Model) syncKeys() {
 	j := m.job()
-	m.keys.mode(m.confirming, m.form != nil, j != nil && j.RunID != "", j != nil && store.JobActive(j.Status))
+	m.keys.mode(m.confirming, m.form != nil, m.filtering, j != nil && j.RunID != "", j != nil && store.JobActive(j.Status))
 }
 
 // load reads the jobs, their run names and the selected job's log tail.
@@ -307,7 +332,7 @@ func (m *Model) arm() tea.Cmd {
 }
 
 func (m *Model) anyActive() bool {
-	for _, j := range m.jobs {
+	for _, j := range m.allJobs {
 		if store.JobActive(j.Status) {
 			return true
 		}
@@ -334,16 +359,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			return common.FlashErr(msg.err)
 		}
 		m.err = nil
-		m.jobs, m.runNames = msg.jobs, msg.runNames
-		m.cur = 0
-		for i, j := range m.jobs {
-			if j.ID == m.selID {
-				m.cur = i
-			}
-		}
-		if j := m.job(); j != nil {
-			m.selID = j.ID
-		}
+		m.allJobs, m.runNames = msg.jobs, msg.runNames
+		m.narrow()
 		if msg.tailJob == m.selID {
 			m.tailSeq++ // a cursor-move read in flight is older
 			m.tailJob, m.tail, m.tailSrc, m.tailErr = msg.tailJob, msg.tail, msg.tailSrc, msg.tailErr
@@ -381,6 +398,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 				return m.load()
 			}
 		}
+	case common.ThemeMsg:
+		m.style()
 	}
 	return nil
 }
@@ -389,6 +408,9 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
 	if m.form != nil {
 		return m.formKey(msg)
+	}
+	if m.filtering {
+		return m.filterKey(msg)
 	}
 	if m.confirming {
 		switch {

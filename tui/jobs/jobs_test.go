@@ -143,3 +143,37 @@ func TestTailFromArtifact(t *testing.T) {
 		t.Fatalf("an ended job's log should come from its run's artifact:\n%s", v)
 	}
 }
+
+// TestFilter: `/` narrows the jobs by status, run or command as typed, the
+// log follows the selected job, esc clears the filter.
+func TestFilter(t *testing.T) {
+	st := seed(t)
+	m := open(t, st, 120, 30)
+	testutil.Drain(t, m.Update, m.StartFilter())
+	if !m.Capturing() {
+		t.Fatal("/ should give the filter the keyboard")
+	}
+	testutil.Press(t, m.Update, "K", "I", "L", "L", "E", "D")
+	testutil.Drain(t, m.Update, m.Update(testutil.Key("enter")))
+	v := m.View()
+	if m.Capturing() || !strings.Contains(v, "/KILLED · 1 of 3 jobs") || !strings.Contains(v, "killed-early") || strings.Contains(v, "live-run") {
+		t.Fatalf("the filter should leave the killed job only:\n%s", v)
+	}
+	golden.RequireEqual(t, []byte(v))
+	if ok, cmd := m.Back(); !ok {
+		t.Fatal("esc should clear the filter")
+	} else {
+		testutil.Drain(t, m.Update, cmd)
+	}
+	if v := m.View(); !strings.Contains(v, "3 jobs, 1 running") {
+		t.Fatalf("clearing the filter should show every job:\n%s", v)
+	}
+	// By command, and keys type while filtering.
+	testutil.Drain(t, m.Update, m.StartFilter())
+	for _, r := range "--run base" {
+		testutil.Press(t, m.Update, string(r))
+	}
+	if v := m.View(); !strings.Contains(v, "baseline") || strings.Contains(v, "killed-early") {
+		t.Fatalf("the filter should match the command:\n%s", v)
+	}
+}

@@ -13,6 +13,8 @@ type KeyMap struct {
 	Yes, No key.Binding
 	// In the re-run form.
 	FormNext, FormPrev, FormSubmit, FormCancel key.Binding
+	// Typing a filter (`/`, the root's key): enter keeps it, esc clears it.
+	FilterDone key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -31,6 +33,7 @@ func DefaultKeyMap() *KeyMap {
 		FormPrev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous param"), key.WithDisabled()),
 		FormSubmit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "launch the re-run"), key.WithDisabled()),
 		FormCancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"), key.WithDisabled()),
+		FilterDone: key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter/esc", "keep/clear filter"), key.WithDisabled()),
 	}
 }
 
@@ -43,8 +46,8 @@ func (k *KeyMap) Actions() []common.Action {
 }
 
 // mode enables what can be done now.
-func (k *KeyMap) mode(confirming, form, selected, active bool) {
-	idle := !confirming && !form
+func (k *KeyMap) mode(confirming, form, filtering, selected, active bool) {
+	idle := !confirming && !form && !filtering
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Reload} {
 		b.SetEnabled(idle)
 	}
@@ -53,6 +56,7 @@ func (k *KeyMap) mode(confirming, form, selected, active bool) {
 	k.Cancel.SetEnabled(idle && active)
 	k.Yes.SetEnabled(confirming)
 	k.No.SetEnabled(confirming)
+	k.FilterDone.SetEnabled(filtering)
 	for _, b := range []*key.Binding{&k.FormNext, &k.FormPrev, &k.FormSubmit, &k.FormCancel} {
 		b.SetEnabled(form)
 	}
@@ -68,6 +72,6 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 
 // FullHelp groups every binding for the `?` screen.
 func (k *KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Cancel, k.Rerun, k.Reload}, {k.Yes, k.No},
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Cancel, k.Rerun, k.Reload}, {k.Yes, k.No, k.FilterDone},
 		{k.FormNext, k.FormPrev, k.FormSubmit, k.FormCancel}}
 }

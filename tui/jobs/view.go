@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -40,14 +41,37 @@ func (m *Model) footer() string {
 		}
 		return common.Pad(st.Subtle.Render("tab/shift+tab move · enter launch · esc cancel"), m.width, false)
 	}
+	if m.filtering {
+		return common.Pad(m.filter.View(), m.width, false)
+	}
 	active := 0
 	for _, j := range m.jobs {
 		if store.JobActive(j.Status) {
 			active++
 		}
 	}
-	s := fmt.Sprintf("%d jobs, %d running · enter open run · x cancel · R re-run", len(m.jobs), active)
+	n := fmt.Sprintf("%d jobs", len(m.jobs))
+	if f := strings.TrimSpace(m.filter.Value()); f != "" {
+		n = fmt.Sprintf("/%s · %d of %d jobs", f, len(m.jobs), len(m.allJobs))
+	}
+	s := fmt.Sprintf("%s, %d running", n, active)
+	// Hints while they fit, the most useful first.
+	for _, h := range []string{"enter open run", "x cancel", "R re-run", "/ filter"} {
+		if common.Width(s)+3+len(h) > m.width {
+			break
+		}
+		s += " · " + h
+	}
 	return common.Pad(st.Subtle.Render(s), m.width, false)
+}
+
+// commandText is a job's command as the table shows it: the program by its
+// base name (`lathe demo train …`, not `/tmp/go-build…/lathe demo train …`).
+func commandText(argv []string) string {
+	if len(argv) == 0 {
+		return ""
+	}
+	return strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " ")
 }
 
 func (m *Model) statusStyle(j *store.Job) lipgloss.Style {
@@ -108,7 +132,11 @@ func (m *Model) tableView(w, h int) string {
 			dur = common.RunDuration(j.Started, j.Ended, now)
 		}
 		status := common.Pad(statusText(j), statusW, false)
-		row := cols(fmt.Sprint(j.ID), status, m.runLabel(j), strings.Join(j.Command, " "), common.FormatTime(start, m.c.Loc), dur)
+		run := m.runLabel(j)
+		if n := m.runNames[j.RunID]; n != "" && runW < 26 {
+			run = n // narrow: the name says more than the id
+		}
+		row := cols(fmt.Sprint(j.ID), status, run, commandText(j.Command), common.FormatTime(start, m.c.Loc), dur)
 		switch {
 		case i == m.cur && m.focused:
 			lines = append(lines, st.Cursor.Render(common.Pad(row, w, false)))

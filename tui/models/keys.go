@@ -13,6 +13,8 @@ type KeyMap struct {
 	AliasDone, AliasCancel key.Binding
 	// Confirming an alias move.
 	Yes, No key.Binding
+	// Typing a filter (`/`, the root's key): enter keeps it, esc clears it.
+	FilterDone key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -28,6 +30,7 @@ func DefaultKeyMap() *KeyMap {
 		AliasCancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"), key.WithDisabled()),
 		Yes:         key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "confirm"), key.WithDisabled()),
 		No:          key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "do not"), key.WithDisabled()),
+		FilterDone:  key.NewBinding(key.WithKeys("enter", "esc"), key.WithHelp("enter/esc", "keep/clear filter"), key.WithDisabled()),
 	}
 }
 
@@ -39,9 +42,10 @@ func (k *KeyMap) Actions() []common.Action {
 	}
 }
 
-// mode enables what can be done now: normal, typing an alias or confirming.
-func (k *KeyMap) mode(typing, confirming, versions bool) {
-	normal := !typing && !confirming
+// mode enables what can be done now: normal, typing an alias or a filter,
+// or confirming.
+func (k *KeyMap) mode(typing, confirming, filtering, versions bool) {
+	normal := !typing && !confirming && !filtering
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Switch, &k.Reload} {
 		b.SetEnabled(normal)
 	}
@@ -51,6 +55,7 @@ func (k *KeyMap) mode(typing, confirming, versions bool) {
 	k.AliasCancel.SetEnabled(typing)
 	k.Yes.SetEnabled(confirming)
 	k.No.SetEnabled(confirming)
+	k.FilterDone.SetEnabled(filtering)
 }
 
 // ShortHelp is the one-line help.
@@ -60,6 +65,6 @@ func (k *KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Switch, k.Al
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Switch, k.Open, k.Alias, k.Reload},
-		{k.AliasDone, k.AliasCancel, k.Yes, k.No},
+		{k.AliasDone, k.AliasCancel, k.Yes, k.No, k.FilterDone},
 	}
 }

@@ -31,6 +31,7 @@ type Store interface {
 	SearchRegisteredModels(ctx context.Context, q store.RegistryQuery) ([]*store.RegisteredModel, string, error)
 	SearchModelVersions(ctx context.Context, q store.RegistryQuery) ([]*store.ModelVersion, string, error)
 	GetRun(ctx context.Context, id string) (*store.Run, error)
+	RunDataInputs(ctx context.Context, runID string) ([]*store.DataVersion, error)
 	SetModelAlias(ctx context.Context, name, alias string, version int64) error
 }
 
@@ -46,13 +47,17 @@ type Model struct {
 	focused       bool
 	onVersions    bool // the versions table has the cursor
 
-	models   []*store.RegisteredModel
-	versions []*store.ModelVersion
-	runNames map[string]string
-	run      *store.Run
-	mCur     int
-	vCur     int
-	err      error
+	models   []*store.RegisteredModel // those that pass the filter
+	versions []*store.ModelVersion    // those that pass the filter
+	// allModels and allVersions are what was loaded.
+	allModels   []*store.RegisteredModel
+	allVersions []*store.ModelVersion
+	runNames    map[string]string
+	run         *store.Run
+	runData     []*store.DataVersion // what the version's run was trained on
+	mCur        int
+	vCur        int
+	err         error
 
 	modelsSeq, versionsSeq, runSeq int
 	loadingModels, loadingVersions bool
@@ -62,6 +67,9 @@ type Model struct {
 	confirming bool
 	pending    aliasMsg // the alias change awaiting y/n
 	question   string
+
+	filter    textinput.Model
+	filtering bool
 }
 
 // New returns the models pane; Init loads it.
@@ -71,10 +79,14 @@ func New(c *common.Common) *Model {
 	in.Prompt = "alias: "
 	in.Placeholder = "champion"
 	in.CharLimit = 255
+	fi := textinput.New()
+	fi.Cursor.SetMode(cursor.CursorStatic)
+	fi.Prompt = "/ "
+	fi.Placeholder = "filter models, aliases, versions"
 	st, _ := c.Store.(Store)
-	m := &Model{c: c, st: st, keys: DefaultKeyMap(), input: in}
+	m := &Model{c: c, st: st, keys: DefaultKeyMap(), input: in, filter: fi}
 	m.style()
-	m.keys.mode(false, false, false)
+	m.keys.mode(false, false, false, false)
 	return m
 }
 
@@ -84,6 +96,9 @@ func (m *Model) style() {
 	m.input.TextStyle = st.Input
 	m.input.PlaceholderStyle = st.Placeholder
 	m.input.Cursor.Style = st.Accent
+	m.filter.PromptStyle = st.Prompt
+	m.filter.TextStyle = st.Input
+	m.filter.PlaceholderStyle = st.Placeholder
 }
 
 // Keys exposes the key map for overrides.
@@ -104,8 +119,8 @@ func (m *Model) Focus() { m.focused = true }
 // Blur takes the keyboard away.
 func (m *Model) Blur() { m.focused = false }
 
-// Capturing is true while typing an alias or answering y/n.
-func (m *Model) Capturing() bool { return m.typing || m.confirming }
+// Capturing is true while typing an alias or a filter, or answering y/n.
+func (m *Model) Capturing() bool { return m.typing || m.confirming || m.filtering }
 
 // Selected is the selected version's run id.
 func (m *Model) Selected() string {
@@ -126,23 +141,28 @@ func (m *Model) Busy() string {
 	return ""
 }
 
-// Back moves from the versions to the models; otherwise the root goes back.
+// Back moves from the versions to the models, else clears the filter;
+// otherwise the root goes back.
 func (m *Model) Back() (bool, tea.Cmd) {
 	if m.onVersions {
 		m.onVersions = false
 		m.syncKeys()
 		return true, nil
 	}
+	if m.filter.Value() != "" {
+		m.filter.SetValue("")
+		cmd := m.applyFilter()
+		m.syncKeys()
+		return true, cmd
+	}
 	return false, nil
 }
-
-// StartFilter: the pane has no filter yet.
-func (m *Model) StartFilter() tea.Cmd { return common.Flash("the models pane has no filter") }
 
 // SetSize lays the pane out.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.input.Width = max(w-12, 1)
+	m.filter.Width = max(w-4, 1)
 }
 
 func (m *Model) model() *store.RegisteredModel {
@@ -160,7 +180,7 @@ func (m *Model) version() *store.ModelVersion {
 }
 
 func (m *Model) syncKeys() {
-	m.keys.mode(m.typing, m.confirming, m.onVersions && m.version() != nil)
+	m.keys.mode(m.typing, m.confirming, m.filtering, m.onVersions && m.version() != nil)
 }
 
 func (m *Model) loadModels() tea.Cmd {
@@ -221,7 +241,11 @@ func (m *Model) loadRun() tea.Cmd {
 	seq, ctx, st, id := m.runSeq, m.c.Ctx, m.st, v.RunID
 	return func() tea.Msg {
 		r, err := st.GetRun(ctx, id)
-		return runMsg{seq: seq, id: id, run: r, err: err}
+		if err != nil {
+			return runMsg{seq: seq, id: id, err: err}
+		}
+		data, err := st.RunDataInputs(ctx, id)
+		return runMsg{seq: seq, id: id, run: r, data: data, err: err}
 	}
 }
 
@@ -248,7 +272,13 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if md := m.model(); md != nil {
 			prev = md.Name
 		}
-		m.models = msg.models
+		m.allModels = msg.models
+		m.models = nil
+		for _, md := range m.allModels {
+			if modelMatches(md, m.filterText()) {
+				m.models = append(m.models, md)
+			}
+		}
 		m.mCur = 0
 		for i, md := range m.models {
 			if md.Name == prev {
@@ -264,18 +294,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return common.FlashErr(msg.err)
 		}
-		var prev int64
-		if v := m.version(); v != nil && v.Name == msg.model {
-			prev = v.Version
+		if v := m.version(); v == nil || v.Name != msg.model {
+			m.versions = nil
 		}
-		m.versions, m.runNames = msg.versions, msg.runNames
-		m.vCur = 0
-		for i, v := range m.versions {
-			if v.Version == prev {
-				m.vCur = i
-			}
-		}
-		return m.loadRun()
+		m.allVersions, m.runNames = msg.versions, msg.runNames
+		return m.filterVersions()
 	case runMsg:
 		if msg.seq != m.runSeq {
 			return nil
@@ -284,7 +307,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.run = nil
 			return common.FlashErr(msg.err)
 		}
-		m.run = msg.run
+		m.run, m.runData = msg.run, msg.data
 	case aliasMsg:
 		if msg.err != nil {
 			return common.FlashErr(fmt.Errorf("alias %s: %w", msg.alias, msg.err))
@@ -304,6 +327,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
+	if m.filtering {
+		return m.filterKey(msg)
+	}
 	if m.confirming {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -395,6 +421,6 @@ func (m *Model) move(d int) tea.Cmd {
 		return nil
 	}
 	m.mCur = n
-	m.versions, m.run, m.vCur = nil, nil, 0
+	m.versions, m.allVersions, m.run, m.vCur = nil, nil, nil, 0
 	return m.loadVersions()
 }

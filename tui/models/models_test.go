@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -112,4 +113,75 @@ func TestOpenRun(t *testing.T) {
 		}
 	}
 	t.Fatalf("enter should open digits v1's run: %v", msgs)
+}
+
+// TestFilter: `/` narrows the models by name or alias; a model matched
+// through an alias shows only the versions that match; esc clears.
+func TestFilter(t *testing.T) {
+	st := seed(t)
+	m := open(t, st, 100, 20)
+	testutil.Drain(t, m.Update, m.StartFilter())
+	if !m.Capturing() {
+		t.Fatal("/ should give the filter the keyboard")
+	}
+	for _, r := range "champ" {
+		testutil.Drain(t, m.Update, m.Update(testutil.Key(string(r))))
+	}
+	v := m.View()
+	if !strings.Contains(v, "recs") || strings.Contains(v, "digits") || strings.Contains(v, "v2 ") || !strings.Contains(v, "v1 ") {
+		t.Fatalf("champ should leave recs and its champion version only:\n%s", v)
+	}
+	testutil.Drain(t, m.Update, m.Update(testutil.Key("enter")))
+	if m.Capturing() || !strings.Contains(m.View(), "/champ · 1 of 2 models") {
+		t.Fatalf("enter should keep the filter and give the keys back:\n%s", m.View())
+	}
+	golden.RequireEqual(t, []byte(m.View()))
+	if ok, cmd := m.Back(); !ok {
+		t.Fatal("esc should clear the filter")
+	} else {
+		testutil.Drain(t, m.Update, cmd)
+	}
+	if v := m.View(); !strings.Contains(v, "digits") || !strings.Contains(v, "2 models") {
+		t.Fatalf("clearing the filter should show every model:\n%s", v)
+	}
+	// By name: every version of the model.
+	testutil.Drain(t, m.Update, m.StartFilter())
+	testutil.Press(t, m.Update, "r", "e", "c")
+	if v := m.View(); !strings.Contains(v, "v2 ") || !strings.Contains(v, "v3 ") || strings.Contains(v, "digits") {
+		t.Fatalf("a model matched by name should show all its versions:\n%s", v)
+	}
+	// Single letters type while the filter is open.
+	testutil.Press(t, m.Update, "q")
+	if !strings.Contains(m.View(), "/ recq") && !strings.Contains(m.View(), "recq") {
+		t.Fatalf("q should type into the filter:\n%s", m.View())
+	}
+}
+
+// A version's lineage reaches the dataset versions its run was trained on.
+func TestTrainedOn(t *testing.T) {
+	st := seed(t)
+	ctx := context.Background()
+	p := t.TempDir() + "/retail.csv"
+	if err := os.WriteFile(p, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := st.PutBlobFile(ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := st.AddDataVersion(ctx, store.DataVersionCreate{Name: "retail", Format: "csv", Rows: 1,
+		Files: []store.DataFile{{Path: "retail.csv", Hash: b.Hash, Size: b.Size}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []string{"baseline", "wide-lr", "cnn-1"} {
+		if err := st.RecordRunDataInputs(ctx, testutil.ID(run), []*store.DataVersion{v}, "training"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := open(t, st, 160, 46)
+	testutil.Press(t, m.Update, "down")
+	if view := m.View(); !strings.Contains(view, "TRAINED ON") || !strings.Contains(view, "retail:1") {
+		t.Fatalf("the version's data lineage is missing:\n%s", view)
+	}
 }

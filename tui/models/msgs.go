@@ -20,10 +20,11 @@ type versionsMsg struct {
 
 // runMsg carries the source run of the selected version.
 type runMsg struct {
-	seq int
-	id  string
-	run *store.Run
-	err error
+	seq  int
+	id   string
+	run  *store.Run
+	data []*store.DataVersion // the dataset versions the run consumed
+	err  error
 }
 
 // aliasMsg reports SetModelAlias.

@@ -32,12 +32,36 @@ func (m *Model) footer() string {
 		return common.Pad(m.input.View(), m.width, false)
 	case m.confirming:
 		return common.Pad(st.Warning.Render(m.question), m.width, false)
+	case m.filtering:
+		return common.Pad(m.filter.View(), m.width, false)
 	}
-	s := fmt.Sprintf("%d models", len(m.models))
+	s := plural(len(m.models), "model")
+	if f := strings.TrimSpace(m.filter.Value()); f != "" {
+		s = fmt.Sprintf("/%s · %d of %s", f, len(m.models), plural(len(m.allModels), "model"))
+	}
 	if md := m.model(); md != nil {
-		s += fmt.Sprintf(" · %s: %d versions", md.Name, len(m.versions))
+		if n, all := len(m.versions), len(m.allVersions); n != all {
+			s += fmt.Sprintf(" · %s: %d of %s", md.Name, n, plural(all, "version"))
+		} else {
+			s += fmt.Sprintf(" · %s: %s", md.Name, plural(n, "version"))
+		}
 	}
-	return common.Pad(st.Subtle.Render(s+" · tab versions · a alias · enter open run"), m.width, false)
+	// Hints while they fit, the most useful first.
+	for _, h := range []string{"tab versions", "a alias", "enter open run", "/ filter"} {
+		if common.Width(s)+3+len(h) > m.width {
+			break
+		}
+		s += " · " + h
+	}
+	return common.Pad(st.Subtle.Render(s), m.width, false)
+}
+
+// plural is "1 model", "2 models".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // row renders one list row, highlighted when it is the cursor's.
@@ -125,7 +149,9 @@ func (m *Model) versionsView(w, h int) string {
 		run := ""
 		if v.RunID != "" {
 			run = common.ShortID(v.RunID)
-			if n := m.runNames[v.RunID]; n != "" {
+			if n := m.runNames[v.RunID]; n != "" && runW < 26 {
+				run = n // narrow: the name says more than the id
+			} else if n != "" {
 				run += " " + n
 			}
 		}
@@ -165,6 +191,17 @@ func (m *Model) metricsView(w, h int) string {
 		for _, s := range ms {
 			lines = append(lines, st.Text.Render(common.Pad(cols(s.Key, common.FormatValue(s.Last), common.FormatValue(s.Min),
 				common.FormatValue(s.Max), fmt.Sprint(s.Count)), w, false)))
+		}
+	}
+	if m.run != nil && len(m.runData) > 0 {
+		lines = append(lines, "", st.Title.Render(common.Pad("TRAINED ON", w, false)))
+		for _, d := range m.runData {
+			status := d.ValidationStatus
+			if status == "" {
+				status = "not validated"
+			}
+			lines = append(lines, st.Text.Render(common.Truncate(fmt.Sprintf("%s  %s  %s rows  validation %s",
+				d.Ref(), d.ShortDigest(), common.FormatCount(d.Rows), status), w)))
 		}
 	}
 	return common.FitLines(strings.Join(lines, "\n"), w, h)

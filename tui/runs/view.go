@@ -147,11 +147,11 @@ func (m *Model) footer(w int) string {
 		case m.total < 0 && m.next != "":
 			parts = append(parts, fmt.Sprintf("%d runs loaded, counting…", shown))
 		case m.total < 0:
-			parts = append(parts, fmt.Sprintf("%s runs", thousands(shown)))
+			parts = append(parts, fmt.Sprintf("%s runs", common.FormatCount(int64(shown))))
 		case m.total > shown || m.next != "":
-			parts = append(parts, fmt.Sprintf("%d of %s runs loaded", shown, thousands(m.total)))
+			parts = append(parts, fmt.Sprintf("%d of %s runs loaded", shown, common.FormatCount(int64(m.total))))
 		default:
-			parts = append(parts, fmt.Sprintf("%s runs", thousands(m.total)))
+			parts = append(parts, fmt.Sprintf("%s runs", common.FormatCount(int64(m.total))))
 		}
 	}
 	if m.orderKey != "" {
@@ -168,20 +168,4 @@ func (m *Model) footer(w int) string {
 		parts = append(parts, fmt.Sprintf("%d pinned", n))
 	}
 	return st.Subtle.Render(common.Truncate(strings.Join(parts, " · "), w))
-}
-
-// thousands writes n with thin separators: 10,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
