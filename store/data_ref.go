@@ -1,7 +1,6 @@
 package store
 
 import (
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,44 +32,19 @@ func ValidateDataName(name string) error {
 }
 
 // DataRef names a dataset version: NAME is the latest version, NAME:N
-// version N, NAME@ALIAS the version the alias points at.
-type DataRef struct {
-	Name    string
-	Version int64  // set for NAME:N
-	Alias   string // set for NAME@ALIAS
-}
+// version N, NAME@ALIAS the version the alias points at; the grammar of
+// ModelRef, without the models:/ forms.
+type DataRef ModelRef
 
 // String writes the reference in lathe's grammar.
-func (r DataRef) String() string {
-	switch {
-	case r.Alias != "":
-		return r.Name + "@" + r.Alias
-	case r.Version > 0:
-		return r.Name + ":" + strconv.FormatInt(r.Version, 10)
-	}
-	return r.Name
-}
+func (r DataRef) String() string { return ModelRef(r).String() }
 
 // ParseDataRef parses NAME, NAME:N or NAME@ALIAS. Returns ErrInvalid,
 // naming what is wrong, for anything else.
 func ParseDataRef(s string) (DataRef, error) {
-	var r DataRef
-	name, alias, hasAlias := strings.Cut(s, "@")
-	if hasAlias {
-		if err := ValidateAlias(alias); err != nil {
-			return r, invalid("dataset reference %q: %s", s, err.Error())
-		}
-		r.Alias = alias
-	} else if n, v, hasVer := strings.Cut(s, ":"); hasVer {
-		ver, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || ver < 1 || !allDigits(v) {
-			return DataRef{}, invalid("dataset reference %q: the version after ':' must be a whole number from 1 (NAME:VERSION)", s)
-		}
-		name, r.Version = n, ver
+	name, version, alias, err := parseRef(s, "dataset", ValidateDataName)
+	if err != nil {
+		return DataRef{}, err
 	}
-	if err := ValidateDataName(name); err != nil {
-		return DataRef{}, invalid("dataset reference %q: %s (want NAME, NAME:VERSION or NAME@ALIAS)", s, err.Error())
-	}
-	r.Name = name
-	return r, nil
+	return DataRef{Name: name, Version: version, Alias: alias}, nil
 }

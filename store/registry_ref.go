@@ -94,7 +94,6 @@ func (r ModelRef) String() string {
 // ParseModelRef parses NAME, NAME:N or NAME@ALIAS (or a models:/ URI).
 // Returns ErrInvalid, naming what is wrong, for anything else.
 func ParseModelRef(s string) (ModelRef, error) {
-	var r ModelRef
 	if rest, ok := strings.CutPrefix(s, "models:/"); ok {
 		name, ver, hasVer := strings.Cut(rest, "/")
 		switch {
@@ -106,24 +105,32 @@ func ParseModelRef(s string) (ModelRef, error) {
 			s = rest
 		}
 	}
+	name, version, alias, err := parseRef(s, "model", ValidateModelName)
+	if err != nil {
+		return ModelRef{}, err
+	}
+	return ModelRef{Name: name, Version: version, Alias: alias}, nil
+}
+
+// parseRef reads NAME, NAME:N or NAME@ALIAS, the grammar models and
+// datasets share; what names the kind in errors ("model", "dataset").
+func parseRef(s, what string, validName func(string) error) (name string, version int64, alias string, err error) {
 	name, alias, hasAlias := strings.Cut(s, "@")
 	if hasAlias {
 		if err := ValidateAlias(alias); err != nil {
-			return r, invalid("model reference %q: %s", s, err.Error())
+			return "", 0, "", invalid("%s reference %q: %s", what, s, err.Error())
 		}
-		r.Alias = alias
 	} else if n, v, hasVer := strings.Cut(s, ":"); hasVer {
 		ver, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || ver < 1 || !allDigits(v) {
-			return ModelRef{}, invalid("model reference %q: the version after ':' must be a whole number from 1 (NAME:VERSION)", s)
+			return "", 0, "", invalid("%s reference %q: the version after ':' must be a whole number from 1 (NAME:VERSION)", what, s)
 		}
-		name, r.Version = n, ver
+		name, version = n, ver
 	}
-	if err := ValidateModelName(name); err != nil {
-		return ModelRef{}, invalid("model reference %q: %s (want NAME, NAME:VERSION or NAME@ALIAS)", s, err.Error())
+	if err := validName(name); err != nil {
+		return "", 0, "", invalid("%s reference %q: %s (want NAME, NAME:VERSION or NAME@ALIAS)", what, s, err.Error())
 	}
-	r.Name = name
-	return r, nil
+	return name, version, alias, nil
 }
 
 // ResolveModelRef returns the version a reference names. Returns

@@ -415,19 +415,13 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.FilterDone) {
+	closed, _, cmd := common.FilterKey(&m.filter, m.keys.FilterDone, msg)
+	if closed {
 		m.filtering = false
-		m.filter.Blur()
-		if msg.String() == "esc" {
-			m.filter.SetValue("")
-		}
 		m.keys.mode(false, false, m.run != nil)
-		m.render()
-		return nil
+	} else {
+		m.offset = 0
 	}
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	m.offset = 0
 	m.render()
 	return cmd
 }

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/lathe-ml/lathe/store"
+	"github.com/lathe-ml/lathe/tui/common"
 )
 
 // The `/` filter narrows the jobs to those whose id, status (as shown:
@@ -28,18 +28,12 @@ func (m *Model) StartFilter() tea.Cmd {
 // filterKey handles a key while the filter has the keyboard: every
 // keystroke applies at once, enter keeps the filter, esc clears it.
 func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.FilterDone) {
+	closed, changed, cmd := common.FilterKey(&m.filter, m.keys.FilterDone, msg)
+	if closed {
 		m.filtering = false
-		m.filter.Blur()
-		if msg.String() == "esc" {
-			m.filter.SetValue("")
-		}
 		return m.applyFilter()
 	}
-	before := m.filter.Value()
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	if m.filter.Value() == before {
+	if !changed {
 		return cmd
 	}
 	return tea.Batch(cmd, m.applyFilter())

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/lathe-ml/lathe/store"
@@ -32,18 +31,12 @@ func (m *Model) StartFilter() tea.Cmd {
 // keystroke applies at once (the lists are in memory), enter keeps the
 // filter, esc clears it.
 func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
-	if key.Matches(msg, m.keys.FilterDone) {
+	closed, changed, cmd := common.FilterKey(&m.filter, m.keys.FilterDone, msg)
+	if closed {
 		m.filtering = false
-		m.filter.Blur()
-		if msg.String() == "esc" {
-			m.filter.SetValue("")
-		}
 		return m.applyFilter()
 	}
-	before := m.filter.Value()
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(msg)
-	if m.filter.Value() == before {
+	if !changed {
 		return cmd
 	}
 	return tea.Batch(cmd, m.applyFilter())
