@@ -59,6 +59,25 @@ func (m *Model) layout() []placed {
 		out = append(out, placed{i, w})
 		avail -= w + 1
 	}
+	// Room left over when every column fits: widen the ones cut to their
+	// preferred Max back towards their content (a long metric name), in
+	// order, up to the hard limit of 40 cells.
+	if len(out) > 0 && out[len(out)-1].i == len(m.cols)-1 {
+		for k := range out {
+			if avail <= 0 {
+				break
+			}
+			i := out[k].i
+			if i >= len(m.natural) || i < m.frozen {
+				continue
+			}
+			if want := min(m.natural[i], 40); want > out[k].w {
+				grow := min(want-out[k].w, avail)
+				out[k].w += grow
+				avail -= grow
+			}
+		}
+	}
 	return out
 }
 
