@@ -157,6 +157,16 @@ max = 50
 	if r := h.ok("runs", "show", run.RunID); !strings.Contains(r.stdout, "lathe://data/sales:1") {
 		t.Errorf("the run does not show its input:\n%s", r.stdout)
 	}
+	// A rerun reads the same versions, and needs --force too.
+	h.fails(1, []string{"runs", "rerun", run.RunID}, "failed validation")
+	r = h.ok("runs", "rerun", run.RunID, "--force", "--json")
+	var again struct {
+		RunID string `json:"run_id"`
+	}
+	_ = json.Unmarshal([]byte(r.stdout), &again)
+	if r := h.ok("runs", "show", again.RunID, "--json"); !strings.Contains(r.stdout, `"sales:1"`) {
+		t.Errorf("the rerun lost its input:\n%s", r.stdout)
+	}
 	// lathe.toml rules run on add; a failing version is kept, marked, exit 1.
 	writeFile(t, h.cwd, "lathe.toml", "[data.sales.columns.amount]\nmax = 50\n")
 	p2 := writeFile(t, h.cwd, "more.csv", "id,amount\n1,60\n")

@@ -76,13 +76,15 @@ func newRunsRerunCmd(a *app) *cobra.Command {
 	var params []string
 	var name string
 	var grace time.Duration
+	var force bool
 	c := &cobra.Command{
 		Use:   "rerun RUN",
 		Short: "Run a run's command again, with changed params",
 		Long: `Start a new run with the command, working directory, experiment, params and
 outputs of RUN, which 'lathe run' started. -p KEY=VALUE changes or adds a
 param: it is logged, set as LATHE_PARAM_KEY for the job, and replaces {KEY} in
-the original command's arguments. The new run has the tag lathe.rerun_of.`,
+the original command's arguments. The new run reads the same dataset versions
+(--input) as RUN did, and has the tag lathe.rerun_of.`,
 		Example: `  lathe runs rerun brisk-oak-12
   lathe runs rerun 3f2a9c1e -p lr=0.02 --name lr-0.02`,
 		Args:              exactArgs(1, "one RUN"),
@@ -99,13 +101,14 @@ the original command's arguments. The new run has the tag lathe.rerun_of.`,
 			}); err != nil {
 				return err
 			}
-			o.name, o.grace = name, grace
+			o.name, o.grace, o.force = name, grace, force
 			return a.runJob(cmd, o)
 		},
 	}
 	c.Flags().StringArrayVarP(&params, "param", "p", nil, "change or add a param KEY=VALUE (repeatable)")
 	c.Flags().StringVar(&name, "name", "", "name of the new run (default: generated)")
 	c.Flags().DurationVar(&grace, "grace", runner.DefaultGrace, "time between SIGTERM and SIGKILL when the job is stopped")
+	c.Flags().BoolVar(&force, "force", false, "run even when an input version has failed validation since")
 	return c
 }
 
