@@ -76,8 +76,9 @@ type Model struct {
 	picking bool
 	picker  picker
 
-	listState listKey
-	listCache string
+	listState  listKey
+	listCache  string
+	hasParents bool // some loaded run has children (the fold key matters)
 }
 
 // New returns the runs pane.

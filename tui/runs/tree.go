@@ -69,6 +69,7 @@ func (m *Model) rebuild() {
 		rows[i] = m.row(r, depth[i], kids[r.ID], pinned[r.ID] && depth[i] == 0 && i < len(m.pins))
 	}
 	m.visible = order
+	m.hasParents = len(kids) > 0
 	m.table.SetRows(rows)
 }
 

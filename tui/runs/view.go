@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/lathe-ml/lathe/tui/common"
@@ -117,7 +118,7 @@ func (m *Model) rightView(w, h int) string {
 	case m.filter != "":
 		top = append(top, st.Prompt.Render("/ ")+st.Text.Render(m.filter)+st.Subtle.Render("   esc clears"))
 	default:
-		top = append(top, st.Subtle.Render("/ filter   s sort   C columns   space mark   c compare   ? help"))
+		top = append(top, st.Subtle.Render(m.hints(w)))
 	}
 	if e := m.filterErr; e != nil {
 		caret := strings.Repeat(" ", lipgloss.Width(m.input.Prompt)+e.Column()-1) + "^ "
@@ -168,4 +169,34 @@ func (m *Model) footer(w int) string {
 		parts = append(parts, fmt.Sprintf("%d pinned", n))
 	}
 	return st.Subtle.Render(common.Truncate(strings.Join(parts, " · "), w))
+}
+
+// hints is the line of the most useful keys, from the live key maps (so
+// overrides show), with the fold key while some runs have children, as
+// many as fit in w cells.
+func (m *Model) hints(w int) string {
+	type hint struct {
+		b     key.Binding
+		label string
+	}
+	hs := []hint{{m.c.Keys.Filter, "filter"}, {m.keys.Sort, "sort"}, {m.keys.Columns, "columns"}, {m.keys.Mark, "mark"}, {m.keys.Compare, "compare"}}
+	if m.hasParents {
+		hs = append(hs, hint{m.keys.Fold, "fold"})
+	}
+	hs = append(hs, hint{m.c.Keys.Help, "help"})
+	line := ""
+	for _, h := range hs {
+		if !h.b.Enabled() {
+			continue
+		}
+		part := h.b.Help().Key + " " + h.label
+		if line != "" {
+			part = "   " + part
+		}
+		if common.Width(line+part) > w {
+			break
+		}
+		line += part
+	}
+	return line
 }
