@@ -191,9 +191,10 @@ const InputsDir = "inputs"
 // names (tools infer formats and compression from names), as
 // inputs/<digest prefix>/<path> inside the store, and returns the path a
 // job should read: the file itself for a one-file version, else the
-// directory. Files are hard links to the read-only objects (or copies where
-// links cannot be made), so nothing is duplicated; the directory is reused
-// by every run of the same version.
+// directory. Files are copy-on-write clones of the objects where the file
+// system can (a job that writes to one changes nothing stored), else
+// read-only hard links to them, else copies, so nothing is duplicated on
+// disk; the directory is reused by every run of the same version.
 func (s *Store) MaterializeDataVersion(ctx context.Context, v *DataVersion) (string, error) {
 	if len(v.Files) == 0 {
 		return "", invalid("%s has no files", v.Ref())
@@ -219,7 +220,7 @@ func (s *Store) MaterializeDataVersion(ctx context.Context, v *DataVersion) (str
 		}
 		tmp := dst + ".tmp"
 		os.Remove(tmp)
-		if err := os.Link(src, tmp); err != nil {
+		if err := cloneOrLink(src, tmp); err != nil {
 			in, err := s.OpenBlob(f.Hash)
 			if err != nil {
 				return "", err
@@ -276,4 +277,23 @@ func (s *Store) gcInputs(ctx context.Context, rep *GCReport) error {
 		rep.InputDirs++
 	}
 	return nil
+}
+
+// cloneOrLink makes dst a reflink clone of src, or else a hard link to it.
+func cloneOrLink(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o444)
+	if err != nil {
+		return err
+	}
+	cloneErr := unix.IoctlFileClone(int(out.Fd()), int(in.Fd()))
+	if cerr := out.Close(); cloneErr == nil && cerr == nil {
+		return nil
+	}
+	os.Remove(dst)
+	return os.Link(src, dst)
 }
