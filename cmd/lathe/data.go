@@ -250,17 +250,30 @@ type dataAdded struct {
 // files and records the version. Everything is read before anything is
 // recorded, so a file that does not parse changes nothing.
 func (a *app) addData(ctx context.Context, st *store.Store, src *dataSource, name, message, alias string, rules *validate.Rules, prog *statusLine) (*dataAdded, error) {
+	// One pass over the data profiles it and, through a Checker, checks
+	// the rules.
 	prog.set("profiling %s", src.path)
-	prof, err := profileSource(ctx, src.path, func(rows int64) { prog.set("profiling %s: %s rows", src.path, humanCount(rows)) })
+	r, err := tabular.Open(ctx, src.path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var checker *validate.Checker
+	if rules != nil {
+		if checker, err = validate.NewChecker(r, rules, validate.Options{}); err != nil {
+			return nil, err
+		}
+		r = checker
+	}
+	prof, err := profile.Profile(ctx, r, profile.Options{Progress: func(rows int64) {
+		prog.set("profiling %s: %s rows", src.path, humanCount(rows))
+	}})
 	if err != nil {
 		return nil, err
 	}
 	res := &dataAdded{profile: prof, stored: map[string]string{}, status: store.ValidationNone}
-	if rules != nil {
-		prog.set("validating %s", src.path)
-		if res.report, err = validatePath(ctx, src.path, rules); err != nil {
-			return nil, err
-		}
+	if checker != nil {
+		res.report = checker.Report()
 		res.status = store.ValidationPassed
 		if !res.report.Passed {
 			res.status = store.ValidationFailed
@@ -368,16 +381,6 @@ func (a *app) printDataAdd(v *store.DataVersion, created bool, stored map[string
 			_ = rep.Write(w)
 		}
 	}
-}
-
-// profileSource profiles a file or directory.
-func profileSource(ctx context.Context, path string, progress func(int64)) (*profile.Result, error) {
-	r, err := tabular.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return profile.Profile(ctx, r, profile.Options{Progress: progress})
 }
 
 func validatePath(ctx context.Context, path string, rules *validate.Rules) (*validate.Report, error) {

@@ -47,6 +47,39 @@ type Options struct {
 // unique rule past Options.MaxUnique (ErrUniqueLimit), or ctx ending
 // (ctx.Err()). Validate does not close r.
 func Validate(ctx context.Context, r table.Reader, rules *Rules, opt Options) (*Report, error) {
+	c, err := NewChecker(r, rules, opt)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if c.rows%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := c.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return c.Report(), nil
+}
+
+// Checker checks the rows that pass through it: it is a table.Reader over
+// r for another consumer (the profiler), so that one pass over a file both
+// profiles and validates it. Read it to io.EOF, then take the Report. Its
+// errors are Validate's: a read error, or a unique rule past
+// Options.MaxUnique.
+type Checker struct {
+	r    table.Reader
+	v    *validator
+	rows int64
+}
+
+// NewChecker checks rules (an error wrapping ErrRules when they fail
+// Check) and returns a Checker over r.
+func NewChecker(r table.Reader, rules *Rules, opt Options) (*Checker, error) {
 	if err := rules.Check(); err != nil {
 		if rules.Name != "" {
 			return nil, fmt.Errorf("validate: %s: %w", rules.Name, err)
@@ -59,28 +92,34 @@ func Validate(ctx context.Context, r table.Reader, rules *Rules, opt Options) (*
 	if opt.MaxUnique <= 0 {
 		opt.MaxUnique = DefaultMaxUnique
 	}
-	v := newValidator(r.Columns(), rules, opt)
-	var rows int64
-	for {
-		if rows%ctxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("validate: %w", err)
-		}
-		rows++
-		if err := v.row(rec); err != nil {
-			return nil, err
-		}
-	}
-	return v.report(rows), nil
+	return &Checker{r: r, v: newValidator(r.Columns(), rules, opt)}, nil
 }
+
+// Columns implements table.Reader.
+func (c *Checker) Columns() []table.Column { return c.r.Columns() }
+
+// Next implements table.Reader: it reads a row and checks it.
+func (c *Checker) Next() (table.Record, error) {
+	rec, err := c.r.Next()
+	if err == io.EOF {
+		return rec, err
+	}
+	if err != nil {
+		return rec, fmt.Errorf("validate: %w", err)
+	}
+	c.rows++
+	if err := c.v.row(rec); err != nil {
+		return table.Record{}, err
+	}
+	return rec, nil
+}
+
+// Close closes the underlying reader.
+func (c *Checker) Close() error { return c.r.Close() }
+
+// Report is the outcome over the rows read so far (all of them once Next
+// returned io.EOF).
+func (c *Checker) Report() *Report { return c.v.report(c.rows) }
 
 // validator holds the state of one pass.
 type validator struct {

@@ -295,3 +295,36 @@ func TestShortRecord(t *testing.T) {
 		t.Errorf("failures = %+v", rep.Failures)
 	}
 }
+
+// A Checker read by another consumer reports what Validate reports, and
+// passes every row through unchanged.
+func TestCheckerPassesRowsThrough(t *testing.T) {
+	const rules = "[columns.a]\nmin = 0\nnot_null = true\n"
+	want := run(t, column("a", "1", "-2", "", "4"), rules)
+	c, err := NewChecker(column("a", "1", "-2", "", "4"), mustRules(t, rules), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for {
+		rec, err := c.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, rec.Fields[0])
+	}
+	if strings.Join(seen, ",") != "1,-2,,4" {
+		t.Errorf("rows through the checker: %q", seen)
+	}
+	got, _ := json.Marshal(c.Report())
+	exp, _ := json.Marshal(want)
+	if string(got) != string(exp) || want.Passed {
+		t.Errorf("checker report %s, Validate's %s", got, exp)
+	}
+	if _, err := NewChecker(column("a"), &Rules{Columns: []ColumnRules{{Name: "a", Regex: "("}}}, Options{}); !errors.Is(err, ErrRules) {
+		t.Errorf("bad rules: %v", err)
+	}
+}
