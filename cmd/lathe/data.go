@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -408,73 +407,9 @@ func schemaOf(p *profile.Result) []schemaColumn {
 
 // openVersion opens a stored version's files as one table, in path order.
 func openVersion(ctx context.Context, st *store.Store, v *store.DataVersion) (tabular.Reader, error) {
-	if len(v.Files) == 0 {
-		return nil, fmt.Errorf("%s has no files", v.Ref())
+	names := make([]string, len(v.Files))
+	for i, f := range v.Files {
+		names[i] = v.Ref() + "/" + f.Path
 	}
-	readers := make([]tabular.Reader, 0, len(v.Files))
-	closeAll := func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}
-	for _, f := range v.Files {
-		fh, err := st.OpenBlob(f.Hash)
-		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("%s: %s: %w", v.Ref(), f.Path, err)
-		}
-		format, gz, err := tabular.Detect(f.Path)
-		if err != nil {
-			fh.Close()
-			closeAll()
-			return nil, err
-		}
-		r, err := tabular.OpenReader(ctx, v.Ref()+"/"+f.Path, fh, format, gz)
-		if err != nil {
-			fh.Close()
-			closeAll()
-			return nil, err
-		}
-		readers = append(readers, &closingReader{Reader: r, c: fh})
-	}
-	if len(readers) == 1 {
-		return readers[0], nil
-	}
-	return &chainReader{rs: readers}, nil
-}
-
-// closingReader closes the file under a tabular.Reader with it.
-type closingReader struct {
-	tabular.Reader
-	c io.Closer
-}
-
-func (r *closingReader) Close() error { return errors.Join(r.Reader.Close(), r.c.Close()) }
-
-// chainReader reads several tables of the same columns one after another.
-type chainReader struct {
-	rs []tabular.Reader
-	i  int
-}
-
-func (c *chainReader) Columns() []tabular.Column { return c.rs[0].Columns() }
-
-func (c *chainReader) Next() (tabular.Record, error) {
-	for c.i < len(c.rs) {
-		rec, err := c.rs[c.i].Next()
-		if err == io.EOF {
-			c.i++
-			continue
-		}
-		return rec, err
-	}
-	return tabular.Record{}, io.EOF
-}
-
-func (c *chainReader) Close() error {
-	var errs []error
-	for _, r := range c.rs {
-		errs = append(errs, r.Close())
-	}
-	return errors.Join(errs...)
+	return tabular.OpenFiles(ctx, v.Ref(), names, func(i int) (*os.File, error) { return st.OpenBlob(v.Files[i].Hash) })
 }

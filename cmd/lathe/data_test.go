@@ -272,6 +272,12 @@ func TestDataAddDirectoryAndFormats(t *testing.T) {
 	if !strings.Contains(r.stdout, `"rows": 8`) {
 		t.Errorf("parquet add:\n%s", r.stdout)
 	}
+	// The stored object has no .parquet name of its own: head and diff
+	// read it by the version's file name.
+	if r := h.ok("data", "head", "alltypes_plain", "-n", "2", "--json"); strings.Count(r.stdout, `"id"`) != 2 {
+		t.Errorf("parquet head:\n%s", r.stdout)
+	}
+	h.ok("data", "diff", "alltypes_plain", "alltypes_plain")
 	h.fails(1, []string{"data", "add", filepath.Join(abs, "nested_lists.snappy.parquet")}, "nested", `"a"`)
 }
 

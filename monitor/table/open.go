@@ -83,33 +83,60 @@ func Open(ctx context.Context, path string, opts ...Option) (Reader, error) {
 }
 
 func openFile(ctx context.Context, path string, opts []Option) (Reader, error) {
-	f, gz, err := Detect(path)
-	if err != nil {
+	if _, _, err := Detect(path); err != nil {
 		return nil, err
 	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening table %s: %w", path, err)
 	}
+	return openHandle(ctx, path, fh, opts)
+}
+
+// openHandle reads an open file in the format its name gives; the Reader
+// closes fh (as does a failure here).
+func openHandle(ctx context.Context, name string, fh *os.File, opts []Option) (Reader, error) {
+	f, gz, err := Detect(name)
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	var r Reader
 	if f == FormatParquet {
 		st, err := fh.Stat()
 		if err != nil {
 			fh.Close()
-			return nil, fmt.Errorf("opening table %s: %w", path, err)
+			return nil, fmt.Errorf("opening table %s: %w", name, err)
 		}
-		r, err := newParquetReader(ctx, path, fh, st.Size(), fh)
+		r, err = newParquetReader(ctx, name, fh, st.Size(), fh)
 		if err != nil {
 			fh.Close()
 			return nil, err
 		}
 		return r, nil
 	}
-	r, err := openStream(ctx, path, fh, fh, f, gz, buildOptions(opts))
+	r, err = openStream(ctx, name, fh, fh, f, gz, buildOptions(opts))
 	if err != nil {
 		fh.Close()
 		return nil, err
 	}
 	return r, nil
+}
+
+// OpenFiles reads several files as one Reader, in the order given, like
+// the files of a directory: names give each file's format (see Detect) and
+// name it in errors, open(i) opens the i-th (a stored object, say). The
+// files must share one format (else ErrFormat) and one list of columns
+// (else ErrSchema); every header is checked before a row is read. what
+// names the whole in errors ("retail:2").
+func OpenFiles(ctx context.Context, what string, names []string, open func(i int) (*os.File, error), opts ...Option) (Reader, error) {
+	return openMany(ctx, what, names, func(i int) (Reader, error) {
+		fh, err := open(i)
+		if err != nil {
+			return nil, fmt.Errorf("opening table %s: %w", names[i], err)
+		}
+		return openHandle(ctx, names[i], fh, opts)
+	})
 }
 
 // OpenReader reads a stream of the given format (gzip-compressed when gz),
@@ -168,37 +195,50 @@ func openDir(ctx context.Context, dir string, opts []Option) (Reader, error) {
 		return nil, fmt.Errorf("opening table directory %s: %w", dir, err)
 	}
 	var files []string
-	var format Format
-	var first string
 	for _, e := range ents { // ReadDir sorts by name
 		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		f, _, err := Detect(p)
-		if err != nil {
+		if _, _, err := Detect(p); err != nil {
 			return nil, fmt.Errorf("opening table directory %s: %w", dir, err)
-		}
-		if first == "" {
-			first, format = p, f
-		} else if f != format {
-			return nil, fmt.Errorf("opening table directory %s: %w: %s is %s but %s is %s",
-				dir, ErrFormat, first, format, p, f)
 		}
 		files = append(files, p)
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("opening table directory %s: %w: no table files", dir, ErrEmpty)
+	return openMany(ctx, "table directory "+dir, files, func(i int) (Reader, error) { return openFile(ctx, files[i], opts) })
+}
+
+// openMany checks that the named files share one format and one list of
+// columns, then reads them one after another; openAt(i) opens the i-th.
+func openMany(ctx context.Context, what string, names []string, openAt func(i int) (Reader, error)) (Reader, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("opening %s: %w: no table files", what, ErrEmpty)
+	}
+	format, _, err := Detect(names[0])
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", what, err)
+	}
+	for _, n := range names[1:] {
+		f, _, err := Detect(n)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", what, err)
+		}
+		if f != format {
+			return nil, fmt.Errorf("opening %s: %w: %s is %s but %s is %s", what, ErrFormat, names[0], format, n, f)
+		}
 	}
 	// Open the first file for its columns; check the others' headers now,
 	// so that a mismatch is found before any row is read.
-	r, err := openFile(ctx, files[0], opts)
+	r, err := openAt(0)
 	if err != nil {
 		return nil, err
 	}
+	if len(names) == 1 {
+		return r, nil
+	}
 	cols := r.Columns()
-	for _, p := range files[1:] {
-		o, err := openFile(ctx, p, opts)
+	for i := 1; i < len(names); i++ {
+		o, err := openAt(i)
 		if err != nil {
 			r.Close()
 			return nil, err
@@ -207,11 +247,10 @@ func openDir(ctx context.Context, dir string, opts []Option) (Reader, error) {
 		o.Close()
 		if d := colsDiff(cols, c); d != "" {
 			r.Close()
-			return nil, fmt.Errorf("opening table directory %s: %w: %s differs from %s: %s",
-				dir, ErrSchema, p, files[0], d)
+			return nil, fmt.Errorf("opening %s: %w: %s differs from %s: %s", what, ErrSchema, names[i], names[0], d)
 		}
 	}
-	return &multiReader{ctx: ctx, files: files, opts: opts, cur: r, cols: cols}, nil
+	return &multiReader{names: names, openAt: openAt, cur: r, cols: cols}, nil
 }
 
 // colsDiff describes how b's columns differ from a's, or "" when their
@@ -241,14 +280,14 @@ func kindName(k Kind) string {
 	return string(k)
 }
 
-// multiReader concatenates the files of a directory.
+// multiReader reads the files of a directory (or of OpenFiles) one after
+// another.
 type multiReader struct {
-	ctx   context.Context
-	files []string
-	opts  []Option
-	i     int
-	cur   Reader
-	cols  []Column
+	names  []string
+	openAt func(i int) (Reader, error)
+	i      int
+	cur    Reader
+	cols   []Column
 }
 
 func (m *multiReader) Columns() []Column { return m.cols }
@@ -261,20 +300,20 @@ func (m *multiReader) Next() (Record, error) {
 		}
 		if err := m.cur.Close(); err != nil {
 			m.cur = nil
-			return Record{}, fmt.Errorf("closing %s: %w", m.files[m.i], err)
+			return Record{}, fmt.Errorf("closing %s: %w", m.names[m.i], err)
 		}
 		m.cur = nil
 		m.i++
-		if m.i == len(m.files) {
+		if m.i == len(m.names) {
 			break
 		}
-		r, err := openFile(m.ctx, m.files[m.i], m.opts)
+		r, err := m.openAt(m.i)
 		if err != nil {
 			return Record{}, err
 		}
 		if d := colsDiff(m.cols, r.Columns()); d != "" { // changed since Open
 			r.Close()
-			return Record{}, fmt.Errorf("%s: %w: %s", m.files[m.i], ErrSchema, d)
+			return Record{}, fmt.Errorf("%s: %w: %s", m.names[m.i], ErrSchema, d)
 		}
 		m.cur = r
 	}

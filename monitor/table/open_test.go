@@ -258,3 +258,42 @@ func TestOpenReaderParquetNeedsReaderAt(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// OpenFiles reads files opened elsewhere (stored objects whose own names
+// say nothing) by the names given, Parquet included.
+func TestOpenFiles(t *testing.T) {
+	dir := t.TempDir()
+	pq, err := os.ReadFile(filepath.Join(pqDir, "alltypes_plain.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := []string{write(t, dir, "obj1", "a,b\n1,x\n"), write(t, dir, "obj2", "a,b\n2,y\n3,z\n"), write(t, dir, "obj3", string(pq)), write(t, dir, "obj4", "a,c\n1,2\n")}
+	open := func(i int) (*os.File, error) { return os.Open(objs[i]) }
+	ctx := context.Background()
+	r, err := OpenFiles(ctx, "v:1", []string{"p1.csv", "p2.csv"}, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, r)
+	r.Close()
+	if err != nil || len(rows) != 3 || rows[2][1] != "z" {
+		t.Fatalf("rows %v, %v", rows, err)
+	}
+	pqOpen := func(int) (*os.File, error) { return os.Open(objs[2]) }
+	r, err = OpenFiles(ctx, "v:2", []string{"x.parquet"}, pqOpen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = readAll(t, r)
+	r.Close()
+	if err != nil || len(rows) != 8 {
+		t.Fatalf("parquet through OpenFiles: %d rows, %v", len(rows), err)
+	}
+	shifted := func(i int) (*os.File, error) { return os.Open(objs[[]int{0, 3}[i]]) }
+	if _, err := OpenFiles(ctx, "v:3", []string{"p1.csv", "p2.csv"}, shifted); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "v:3") {
+		t.Errorf("columns that differ: %v", err)
+	}
+	if _, err := OpenFiles(ctx, "v:4", []string{"p1.csv", "p2.jsonl"}, open); !errors.Is(err, ErrFormat) {
+		t.Errorf("mixed formats: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/lathe-ml/lathe/monitor/datadiff"
-	"github.com/lathe-ml/lathe/monitor/table"
 )
 
 // driftColumns reads both versions' data and tests every shared column
@@ -17,17 +16,17 @@ func driftColumns(ctx context.Context, st blobOpener, refRef, curRef string, d *
 			err = fmt.Errorf("comparing %s with %s: %v", refRef, curRef, p)
 		}
 	}()
-	rr, closeRef, err := openVersion(ctx, st, refRef)
-	defer closeRef()
+	rr, err := openVersion(ctx, st, refRef)
 	if err != nil {
 		return err
 	}
-	cr, closeCur, err := openVersion(ctx, st, curRef)
-	defer closeCur()
+	defer rr.Close()
+	cr, err := openVersion(ctx, st, curRef)
 	if err != nil {
 		return err
 	}
-	rep, err := datadiff.Compare(ctx, concat(rr), concat(cr), datadiff.Options{})
+	defer cr.Close()
+	rep, err := datadiff.Compare(ctx, rr, cr, datadiff.Options{})
 	if err != nil {
 		return err
 	}
@@ -45,36 +44,3 @@ func driftColumns(ctx context.Context, st blobOpener, refRef, curRef string, d *
 	d.Note = ""
 	return nil
 }
-
-// multiReader reads several files of one version as one table. The
-// columns are the first file's; files whose columns differ were refused
-// when the version was added.
-type multiReader struct {
-	rs []table.Reader
-	i  int
-}
-
-// concat joins readers; one reader is returned as is.
-func concat(rs []table.Reader) table.Reader {
-	if len(rs) == 1 {
-		return rs[0]
-	}
-	return &multiReader{rs: rs}
-}
-
-// Columns implements table.Reader.
-func (m *multiReader) Columns() []table.Column { return m.rs[0].Columns() }
-
-// Next implements table.Reader.
-func (m *multiReader) Next() (table.Record, error) {
-	for {
-		rec, err := m.rs[m.i].Next()
-		if err == nil || !isEOF(err) || m.i == len(m.rs)-1 {
-			return rec, err
-		}
-		m.i++
-	}
-}
-
-// Close implements table.Reader; openVersion's close closes the files.
-func (m *multiReader) Close() error { return nil }
