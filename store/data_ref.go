@@ -1,11 +1,5 @@
 package store
 
-import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
-
 // MaxDataNameLength bounds a dataset name.
 const MaxDataNameLength = 256
 
@@ -13,22 +7,7 @@ const MaxDataNameLength = 256
 // (kept for NAME:N and NAME@ALIAS), no control characters or surrounding
 // space, at most MaxDataNameLength characters.
 func ValidateDataName(name string) error {
-	switch {
-	case name == "":
-		return invalid("a dataset name must not be empty")
-	case strings.TrimSpace(name) != name:
-		return invalid("dataset name %q starts or ends with white space", name)
-	case strings.ContainsAny(name, ":@/\\"):
-		return invalid("dataset name %q contains ':', '@', '/' or '\\', which lathe keeps for NAME:VERSION and NAME@ALIAS references (use --name)", name)
-	case utf8.RuneCountInString(name) > MaxDataNameLength:
-		return invalid("dataset name is over %d characters", MaxDataNameLength)
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return invalid("dataset name %q contains a control character or invalid UTF-8", name)
-		}
-	}
-	return nil
+	return validateRefName("dataset name", name, ":@/\\", "':', '@', '/' or '\\', which lathe keeps for NAME:VERSION and NAME@ALIAS references (use --name)", MaxDataNameLength)
 }
 
 // DataRef names a dataset version: NAME is the latest version, NAME:N

@@ -13,19 +13,27 @@ import (
 // NAME@ALIAS and models:/ URIs ambiguous), control characters, surrounding
 // spaces and names over 256 characters.
 func ValidateModelName(name string) error {
+	return validateRefName("registered model name", name, ":@/", "':', '@' or '/', which lathe keeps for NAME:VERSION, NAME@ALIAS and models:/ references", MaxModelNameLength)
+}
+
+// validateRefName checks a name that NAME:N and NAME@ALIAS references
+// carry: not empty, no surrounding space, none of the reserved characters
+// (described by why), at most max characters, no control characters or
+// invalid UTF-8. what names it in errors.
+func validateRefName(what, name, reserved, why string, max int) error {
 	switch {
 	case name == "":
-		return invalid("a registered model name must not be empty")
+		return invalid("a %s must not be empty", what)
 	case strings.TrimSpace(name) != name:
-		return invalid("registered model name %q starts or ends with white space", name)
-	case strings.ContainsAny(name, ":@/"):
-		return invalid("registered model name %q contains ':', '@' or '/', which lathe keeps for NAME:VERSION, NAME@ALIAS and models:/ references", name)
-	case utf8.RuneCountInString(name) > MaxModelNameLength:
-		return invalid("registered model name is over %d characters", MaxModelNameLength)
+		return invalid("%s %q starts or ends with white space", what, name)
+	case strings.ContainsAny(name, reserved):
+		return invalid("%s %q contains %s", what, name, why)
+	case utf8.RuneCountInString(name) > max:
+		return invalid("%s is over %d characters", what, max)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) || r == utf8.RuneError {
-			return invalid("registered model name %q contains a control character or invalid UTF-8", name)
+			return invalid("%s %q contains a control character or invalid UTF-8", what, name)
 		}
 	}
 	return nil
