@@ -317,19 +317,16 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// progress draws one self-erasing line on stderr while a long operation
-// runs, only when stderr is a terminal; otherwise it does nothing.
+// progress shows how many bytes (or items) of a long operation are done
+// on a status line, only when stderr is a terminal.
 type progress struct {
-	w           io.Writer
-	on          bool
+	line        *statusLine
 	label       string
 	done, total int64
-	last        time.Time
-	drawn       bool
 }
 
 func (a *app) newProgress(label string, total int64) *progress {
-	return &progress{w: a.env.Stderr, on: a.env.isTerminal(a.env.Stderr), label: label, total: total}
+	return &progress{line: &statusLine{w: a.env.Stderr, on: a.env.isTerminal(a.env.Stderr)}, label: label, total: total}
 }
 
 // Write counts bytes that went by (it is an io.Writer for io.TeeReader).
@@ -339,28 +336,14 @@ func (p *progress) Write(b []byte) (int, error) {
 }
 
 // set records how far the operation is and redraws at most ten times a
-// second.
+// second, and always once it is complete.
 func (p *progress) set(done, total int64) {
 	p.done, p.total = done, total
-	if !p.on || time.Since(p.last) < 100*time.Millisecond && done < total {
-		return
-	}
-	p.last = time.Now()
-	line := fmt.Sprintf("%s %s", p.label, fmtBytes(done))
-	if total > 0 {
-		line += fmt.Sprintf(" / %s (%d%%)", fmtBytes(total), done*100/total)
-	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
-	p.drawn = true
+	p.line.show(p.label+" "+pct(done, total), done >= total)
 }
 
 // finish erases the line.
-func (p *progress) finish() {
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
-}
+func (p *progress) finish() { p.line.done() }
 
 // fmtBytes prints a size in binary units: 512 B, 1.5 KiB, 3.2 GiB.
 func fmtBytes(n int64) string {

@@ -347,7 +347,7 @@ func (a *app) printDataAdd(v *store.DataVersion, created bool, stored map[string
 		fmt.Fprintf(w, "%s unchanged: the same bytes as %s (digest %s); no new version\n", v.Name, s.bold(v.Ref()), v.ShortDigest())
 	} else {
 		fmt.Fprintf(w, "added %s  %s, %s, %s rows, %s columns, digest %s\n", s.bold(v.Ref()), v.Format,
-			humanBytes(v.Size), humanCount(v.Rows), itoa(int64(len(prof.Columns))), v.ShortDigest())
+			fmtBytes(v.Size), humanCount(v.Rows), itoa(int64(len(prof.Columns))), v.ShortDigest())
 	}
 	var names []string
 	for n := range stored {

@@ -116,7 +116,7 @@ func (a *app) printDataSets(sets []*store.DataSet) error {
 		if l == nil {
 			l = &store.DataVersion{}
 		}
-		t.addText(ds.Name, itoa(ds.Versions), itoa(l.Version), l.Format, humanCount(l.Rows), humanBytes(l.Size),
+		t.addText(ds.Name, itoa(ds.Versions), itoa(l.Version), l.Format, humanCount(l.Rows), fmtBytes(l.Size),
 			strings.Join(als, " "), validationText(s, l.ValidationStatus), fmtTimeShort(ds.Updated, a.env.loc()))
 	}
 	t.render(a.env.Stdout, s)
@@ -152,7 +152,7 @@ func (a *app) printDataVersions(vs []*store.DataVersion) error {
 	s := a.style()
 	t := &table{header: []string{"REF", "CREATED", "FORMAT", "ROWS", "SIZE", "DIGEST", "ALIASES", "VALIDATION", "MESSAGE"}}
 	for _, v := range vs {
-		t.addText(v.Ref(), fmtTimeShort(v.Created, a.env.loc()), v.Format, humanCount(v.Rows), humanBytes(v.Size),
+		t.addText(v.Ref(), fmtTimeShort(v.Created, a.env.loc()), v.Format, humanCount(v.Rows), fmtBytes(v.Size),
 			v.ShortDigest(), strings.Join(v.Aliases, " "), validationText(s, v.ValidationStatus), truncate(oneLine(v.Message), 50))
 	}
 	t.render(a.env.Stdout, s)
@@ -236,7 +236,7 @@ func (a *app) printDataShow(v *store.DataVersion, p *profile.Result, runs []stri
 	w, s := a.env.Stdout, a.style()
 	fmt.Fprintln(w, strings.TrimSpace(s.bold(v.Ref())+"  "+strings.Join(prefixAll(v.Aliases, "@"), " ")))
 	fmt.Fprintf(w, "  digest     %s\n  format     %s, %s rows, %s in %s\n  created    %s\n",
-		v.Digest, v.Format, humanCount(v.Rows), humanBytes(v.Size), plural(len(v.Files), "file"), fmtTimeLong(v.Created, a.env.loc()))
+		v.Digest, v.Format, humanCount(v.Rows), fmtBytes(v.Size), plural(len(v.Files), "file"), fmtTimeLong(v.Created, a.env.loc()))
 	if v.Message != "" {
 		fmt.Fprintf(w, "  message    %s\n", oneLine(v.Message))
 	}
@@ -463,7 +463,7 @@ func (a *app) dataGet(ctx context.Context, st *store.Store, v *store.DataVersion
 			return err
 		}
 		if !a.json {
-			fmt.Fprintf(a.env.Stdout, "wrote %s (%s)\n", dst, humanBytes(f.Size))
+			fmt.Fprintf(a.env.Stdout, "wrote %s (%s)\n", dst, fmtBytes(f.Size))
 		}
 	}
 	if a.json {
@@ -584,7 +584,7 @@ nothing). Deleting the last version removes the dataset.
 				if a.json {
 					return writeJSON(a.env.Stdout, toDataVersionOut(v))
 				}
-				fmt.Fprintf(a.env.Stdout, "deleted %s (%s; run lathe gc to free unreferenced bytes)\n", v.Ref(), humanBytes(v.Size))
+				fmt.Fprintf(a.env.Stdout, "deleted %s (%s; run lathe gc to free unreferenced bytes)\n", v.Ref(), fmtBytes(v.Size))
 				return nil
 			})
 		},

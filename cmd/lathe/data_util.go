@@ -4,33 +4,48 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 )
 
 // statusLine draws one self-erasing status line on stderr while long work
-// runs (profiling, hashing), only when stderr is a terminal and --json is
-// off; otherwise it does nothing. Redraws at most ten times a second.
+// runs (profiling, hashing, downloads, imports), only when it is on (stderr
+// is a terminal). Its methods may be called from another goroutine.
 type statusLine struct {
+	mu    sync.Mutex
 	w     io.Writer
 	on    bool
 	last  time.Time
 	drawn bool
 }
 
+// progress is a status line for a command's work, off under --json.
 func (a *app) progress() *statusLine {
 	return &statusLine{w: a.env.Stderr, on: a.env.isTerminal(a.env.Stderr) && !a.json}
 }
 
+// set redraws the line at most ten times a second.
 func (p *statusLine) set(format string, args ...any) {
-	if !p.on || time.Since(p.last) < 100*time.Millisecond {
+	p.show(fmt.Sprintf(format, args...), false)
+}
+
+// show redraws the line with text; unless force, at most ten times a
+// second.
+func (p *statusLine) show(text string, force bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.on || !force && time.Since(p.last) < 100*time.Millisecond {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r\x1b[K%s", fmt.Sprintf(format, args...))
+	fmt.Fprintf(p.w, "\r\x1b[K%s", text)
 	p.drawn = true
 }
 
+// done erases the line.
 func (p *statusLine) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
@@ -48,8 +63,6 @@ func humanCount(n int64) string {
 	}
 	return s
 }
-
-func humanBytes(n int64) string { return fmtBytes(n) }
 
 // pct writes "12.0 MiB / 40.0 MiB (30%)", or the bytes alone without a total.
 func pct(done, total int64) string {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -89,13 +87,12 @@ func (a *app) importMLflow(ctx context.Context, st *store.Store, src string, opt
 	if opt.Workers < 1 {
 		return usagef("--workers must be at least 1 (got %d)", opt.Workers)
 	}
-	var bar *progressLine
-	if a.env.isTerminal(a.env.Stderr) {
-		bar = &progressLine{w: a.env.Stderr}
-		opt.Progress = bar.show
+	bar := &statusLine{w: a.env.Stderr, on: a.env.isTerminal(a.env.Stderr)}
+	if bar.on {
+		opt.Progress = func(pr mlflowimport.Progress) { bar.show(importProgress(pr), true) }
 	}
 	sum, err := mlflowimport.Import(ctx, st, src, opt)
-	bar.clear()
+	bar.done()
 	if sum == nil {
 		return err
 	}
@@ -163,35 +160,12 @@ func (a *app) printImportSummary(s *mlflowimport.Summary) {
 
 func num(n int64) string { return strconv.FormatInt(n, 10) }
 
-// progressLine redraws one status line on a terminal. Its methods may be
-// called from the importer's progress goroutine; a nil line does nothing.
-type progressLine struct {
-	mu    sync.Mutex
-	w     io.Writer
-	drawn bool
-}
-
-func (p *progressLine) show(pr mlflowimport.Progress) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// importProgress is the status line of an import.
+func importProgress(pr mlflowimport.Progress) string {
 	pct := ""
 	if pr.RunsTotal > 0 {
 		pct = fmt.Sprintf(" (%d%%)", pr.Runs*100/pr.RunsTotal)
 	}
-	line := fmt.Sprintf("importing: runs %d/%d%s, %s metric points, %s of artifacts",
-		pr.Runs, pr.RunsTotal, pct, num(pr.Points), fmtBytes(pr.Bytes))
-	fmt.Fprint(p.w, "\r\x1b[K"+strings.TrimSpace(line))
-	p.drawn = true
-}
-
-func (p *progressLine) clear() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
+	return strings.TrimSpace(fmt.Sprintf("importing: runs %d/%d%s, %s metric points, %s of artifacts",
+		pr.Runs, pr.RunsTotal, pct, num(pr.Points), fmtBytes(pr.Bytes)))
 }
