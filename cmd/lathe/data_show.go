@@ -477,7 +477,7 @@ func writeFileAtomic(ctx context.Context, dst string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(tmp, readerCtx{ctx, r})
+	_, err = io.Copy(tmp, ctxReader{ctx, r})
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -492,18 +492,6 @@ func writeFileAtomic(ctx context.Context, dst string, r io.Reader) error {
 		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	return nil
-}
-
-type readerCtx struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r readerCtx) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return r.r.Read(p)
 }
 
 func newDataAliasCmd(a *app) *cobra.Command {
