@@ -91,45 +91,16 @@ type dataSource struct {
 }
 
 func scanDataSource(path string) (*dataSource, error) {
-	fi, err := os.Stat(path)
+	files, format, err := tabular.Files(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file or directory", path)
 		}
 		return nil, err
 	}
-	src := &dataSource{path: path}
-	if !fi.IsDir() {
-		f, _, err := tabular.Detect(path)
-		if err != nil {
-			return nil, err
-		}
-		src.format, src.files, src.rels = f, []string{path}, []string{filepath.Base(path)}
-		return src, nil
-	}
-	ents, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") || !e.Type().IsRegular() {
-			continue
-		}
-		p := filepath.Join(path, e.Name())
-		f, _, err := tabular.Detect(p)
-		if err != nil {
-			return nil, err
-		}
-		if src.format != "" && f != src.format {
-			return nil, fmt.Errorf("%s: mixed formats in one directory (%s is %s, %s is %s); add them as separate datasets: %w",
-				path, src.rels[0], src.format, e.Name(), f, tabular.ErrFormat)
-		}
-		src.format = f
-		src.files = append(src.files, p)
-		src.rels = append(src.rels, e.Name())
-	}
-	if len(src.files) == 0 {
-		return nil, fmt.Errorf("%s: no data files (CSV, TSV, JSONL, Parquet) in the directory", path)
+	src := &dataSource{path: path, format: format, files: files}
+	for _, f := range files {
+		src.rels = append(src.rels, filepath.Base(f))
 	}
 	return src, nil
 }

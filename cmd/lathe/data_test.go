@@ -309,3 +309,27 @@ func TestDataAddBadProjectFile(t *testing.T) {
 	}
 	h.fails(1, []string{"data", "validate", "x", "--rules", filepath.Join(h.cwd, "missing.toml")}, "missing.toml")
 }
+
+// What a version stores is what was profiled: a symbolic link in a
+// directory is read and stored (it was once profiled but not stored).
+func TestDataAddDirectoryWithLink(t *testing.T) {
+	h := newHarness(t)
+	dir := filepath.Join(h.cwd, "parts")
+	writeFile(t, dir, "a.csv", "x\n1\n")
+	other := writeFile(t, h.cwd, "elsewhere.csv", "x\n2\n3\n")
+	if err := os.Symlink(other, filepath.Join(dir, "b.csv")); err != nil {
+		t.Fatal(err)
+	}
+	r := h.ok("data", "add", dir, "--json")
+	var added struct {
+		Version struct {
+			Rows  int64 `json:"rows"`
+			Files []struct {
+				Path string `json:"path"`
+			} `json:"files"`
+		} `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &added); err != nil || added.Version.Rows != 3 || len(added.Version.Files) != 2 {
+		t.Fatalf("version %+v %v", added, err)
+	}
+}

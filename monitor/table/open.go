@@ -190,22 +190,53 @@ func isCorrupt(err error) bool {
 
 // openDir lists a directory's table files and checks that they agree.
 func openDir(ctx context.Context, dir string, opts []Option) (Reader, error) {
-	ents, err := os.ReadDir(dir)
+	files, _, err := Files(dir)
 	if err != nil {
-		return nil, fmt.Errorf("opening table directory %s: %w", dir, err)
+		return nil, err
+	}
+	return openMany(ctx, "table directory "+dir, files, func(i int) (Reader, error) { return openFile(ctx, files[i], opts) })
+}
+
+// Files lists the files Open reads for path, with their format: path
+// itself, or a directory's files in name order, skipping subdirectories
+// and names that start with "." or "_". A directory's files must share one
+// format (else ErrFormat naming two); one without table files is ErrEmpty.
+// Callers that store what Open reads (lathe data add) list it with Files.
+func Files(path string) ([]string, Format, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening table %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		f, _, err := Detect(path)
+		return []string{path}, f, err
+	}
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening table directory %s: %w", path, err)
 	}
 	var files []string
+	var format Format
 	for _, e := range ents { // ReadDir sorts by name
 		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
 			continue
 		}
-		p := filepath.Join(dir, e.Name())
-		if _, _, err := Detect(p); err != nil {
-			return nil, fmt.Errorf("opening table directory %s: %w", dir, err)
+		p := filepath.Join(path, e.Name())
+		f, _, err := Detect(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("opening table directory %s: %w", path, err)
+		}
+		if format == "" {
+			format = f
+		} else if f != format {
+			return nil, "", fmt.Errorf("opening table directory %s: %w: %s is %s but %s is %s", path, ErrFormat, files[0], format, p, f)
 		}
 		files = append(files, p)
 	}
-	return openMany(ctx, "table directory "+dir, files, func(i int) (Reader, error) { return openFile(ctx, files[i], opts) })
+	if len(files) == 0 {
+		return nil, "", fmt.Errorf("opening table directory %s: %w: no table files (CSV, TSV, JSONL, Parquet)", path, ErrEmpty)
+	}
+	return files, format, nil
 }
 
 // openMany checks that the named files share one format and one list of
